@@ -1,0 +1,333 @@
+"""One SQLite file holds everything the learner produces. WAL keeps committed rows through a kill; migrations are code.
+
+A file from a newer version of the app, or one that is not a healthy database, is refused and left untouched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from rubrics.scorecard import ScoreCard
+from tutor.records import (
+    Answer,
+    AnswerStatus,
+    JudgeRun,
+    ReviewState,
+    Session,
+    SessionStatus,
+    StoredScoreCard,
+    Turn,
+    now,
+)
+
+
+class StorageError(Exception):
+    pass
+
+
+class NewerSchemaError(StorageError):
+    pass
+
+
+class DamagedDatabaseError(StorageError):
+    pass
+
+
+def _schema_1(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE sessions (
+            id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            format TEXT,
+            persona TEXT,
+            status TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT '{}',
+            started_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            finished_at TEXT
+        )""")
+    db.execute("""
+        CREATE TABLE turns (
+            session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            seq INTEGER NOT NULL,
+            role TEXT NOT NULL,
+            text TEXT NOT NULL,
+            item_id TEXT,
+            phase TEXT,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, seq)
+        )""")
+    db.execute("""
+        CREATE TABLE answers (
+            id INTEGER PRIMARY KEY,
+            item_id TEXT NOT NULL,
+            session_id TEXT REFERENCES sessions(id) ON DELETE CASCADE,
+            text TEXT NOT NULL DEFAULT '',
+            code TEXT,
+            status TEXT NOT NULL,
+            hints_used INTEGER NOT NULL DEFAULT 0,
+            seconds_spent REAL NOT NULL DEFAULT 0,
+            updated_at TEXT NOT NULL,
+            submitted_at TEXT
+        )""")
+    db.execute("CREATE INDEX answers_by_item ON answers(item_id, status)")
+    db.execute("""
+        CREATE TABLE judge_runs (
+            id INTEGER PRIMARY KEY,
+            problem_id TEXT NOT NULL,
+            answer_id INTEGER REFERENCES answers(id) ON DELETE SET NULL,
+            source_hash TEXT NOT NULL,
+            passed INTEGER NOT NULL,
+            verdict TEXT NOT NULL,
+            report TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX judge_runs_by_problem ON judge_runs(problem_id, created_at)")
+    db.execute("""
+        CREATE TABLE score_cards (
+            id INTEGER PRIMARY KEY,
+            answer_id INTEGER REFERENCES answers(id) ON DELETE CASCADE,
+            item_id TEXT NOT NULL,
+            scorer TEXT NOT NULL,
+            overall REAL NOT NULL,
+            card TEXT NOT NULL,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX score_cards_by_item ON score_cards(item_id, created_at)")
+    db.execute("""
+        CREATE TABLE embedding_cache (
+            content_hash TEXT NOT NULL,
+            model TEXT NOT NULL,
+            dim INTEGER NOT NULL,
+            vector BLOB NOT NULL,
+            PRIMARY KEY (content_hash, model)
+        )""")
+    db.execute("""
+        CREATE TABLE review_schedule (
+            item_id TEXT PRIMARY KEY,
+            card TEXT NOT NULL,
+            due_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX review_by_due ON review_schedule(due_at)")
+
+
+# Migration N brings a file from schema N-1 to N. Append only; never edit a released migration.
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_schema_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def content_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class Storage:
+    """The typed door to the database: pydantic models in, pydantic models out."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._check_header(path)
+        connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
+        self.db = sqlite_utils.Database(connection)
+        try:
+            version = self.db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise NewerSchemaError(
+                    f"{path} was written by a newer version of gpu-interview-tutor (schema {version}; this version "
+                    f"knows up to {SCHEMA_VERSION}). Upgrade the app; the file has not been changed.")
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.db.execute("PRAGMA foreign_keys=ON")
+            self._migrate(version)
+        except sqlite3.DatabaseError as error:
+            connection.close()
+            raise DamagedDatabaseError(
+                f"{path} cannot be used ({error}). It has not been changed; move it aside to start afresh, or "
+                f"restore it from a backup.") from error
+        except StorageError:
+            connection.close()
+            raise
+
+    @staticmethod
+    def _check_header(path: Path) -> None:
+        """Refuse a non-empty file that is not SQLite before sqlite3 could write anything to it."""
+        if not path.exists() or path.stat().st_size == 0:
+            return
+        with path.open("rb") as handle:
+            header = handle.read(16)
+        if header != b"SQLite format 3\x00":
+            raise DamagedDatabaseError(
+                f"{path} is not a gpu-interview-tutor database (not an SQLite file). It has not been changed; "
+                f"move it aside or set TUTOR_HOME to use another folder.")
+
+    def _migrate(self, version: int) -> None:
+        for number in range(version, SCHEMA_VERSION):
+            with self.transaction():
+                MIGRATIONS[number](self.db)
+                self.db.execute(f"PRAGMA user_version = {number + 1}")
+
+    def close(self) -> None:
+        self.db.conn.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        self.db.execute("BEGIN IMMEDIATE")
+        try:
+            yield
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        self.db.execute("COMMIT")
+
+    def integrity_check(self) -> str:
+        return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    # --- sessions and turns ---------------------------------------------------------------------------------
+
+    def save_session(self, session: Session) -> Session:
+        session = session.model_copy(update={"updated_at": now()})
+        with self.transaction():
+            self.db["sessions"].upsert(_row(session), pk="id")
+        return session
+
+    def get_session(self, session_id: str) -> Session:
+        try:
+            row = self.db["sessions"].get(session_id)
+        except sqlite_utils.db.NotFoundError:
+            raise KeyError(f"no session '{session_id}'") from None
+        return Session.model_validate(_unrow(row, json_fields=("state",)))
+
+    def sessions(self, status: SessionStatus | None = None, limit: int = 100) -> list[Session]:
+        where, args = ("status = ?", [status.value]) if status else (None, [])
+        rows = self.db["sessions"].rows_where(where, args, order_by="updated_at desc", limit=limit)
+        return [Session.model_validate(_unrow(row, json_fields=("state",))) for row in rows]
+
+    def add_turn(self, turn: Turn) -> Turn:
+        with self.transaction():
+            self.db["turns"].insert(_row(turn))
+        return turn
+
+    def next_turn_seq(self, session_id: str) -> int:
+        row = self.db.execute("SELECT COALESCE(MAX(seq), -1) + 1 FROM turns WHERE session_id = ?",
+                              [session_id]).fetchone()
+        return int(row[0])
+
+    def turns(self, session_id: str) -> list[Turn]:
+        rows = self.db["turns"].rows_where("session_id = ?", [session_id], order_by="seq")
+        return [Turn.model_validate(row) for row in rows]
+
+    # --- answers --------------------------------------------------------------------------------------------
+
+    def save_answer(self, answer: Answer) -> Answer:
+        """Insert or update; drafts are saved over and over as the user types."""
+        answer = answer.model_copy(update={"updated_at": now()})
+        with self.transaction():
+            row = _row(answer)
+            if answer.id is None:
+                row.pop("id")
+                answer = answer.model_copy(update={"id": self.db["answers"].insert(row).last_pk})
+            else:
+                self.db["answers"].update(answer.id, row)
+        return answer
+
+    def submit_answer(self, answer: Answer) -> Answer:
+        return self.save_answer(answer.model_copy(update={"status": AnswerStatus.SUBMITTED, "submitted_at": now()}))
+
+    def get_answer(self, answer_id: int) -> Answer:
+        try:
+            return Answer.model_validate(self.db["answers"].get(answer_id))
+        except sqlite_utils.db.NotFoundError:
+            raise KeyError(f"no answer {answer_id}") from None
+
+    def latest_draft(self, item_id: str, session_id: str | None = None) -> Answer | None:
+        where = "item_id = ? AND status = ? AND session_id IS ?"
+        rows = list(self.db["answers"].rows_where(where, [item_id, AnswerStatus.DRAFT.value, session_id],
+                                                  order_by="updated_at desc", limit=1))
+        return Answer.model_validate(rows[0]) if rows else None
+
+    def answers(self, item_id: str | None = None, status: AnswerStatus | None = None) -> list[Answer]:
+        clauses, args = [], []
+        if item_id is not None:
+            clauses.append("item_id = ?")
+            args.append(item_id)
+        if status is not None:
+            clauses.append("status = ?")
+            args.append(status.value)
+        rows = self.db["answers"].rows_where(" AND ".join(clauses) or None, args, order_by="updated_at")
+        return [Answer.model_validate(row) for row in rows]
+
+    # --- judge runs and score cards -------------------------------------------------------------------------
+
+    def add_judge_run(self, run: JudgeRun) -> JudgeRun:
+        with self.transaction():
+            row = _row(run)
+            row.pop("id")
+            return run.model_copy(update={"id": self.db["judge_runs"].insert(row).last_pk})
+
+    def judge_runs(self, problem_id: str | None = None) -> list[JudgeRun]:
+        where, args = ("problem_id = ?", [problem_id]) if problem_id else (None, [])
+        rows = self.db["judge_runs"].rows_where(where, args, order_by="created_at")
+        return [JudgeRun.model_validate(_unrow(row, json_fields=("report",))) for row in rows]
+
+    def add_score_card(self, card: ScoreCard, answer_id: int | None) -> StoredScoreCard:
+        stored = StoredScoreCard(answer_id=answer_id, card=card)
+        with self.transaction():
+            row_id = self.db["score_cards"].insert({
+                "answer_id": answer_id, "item_id": card.item_id, "scorer": card.scorer, "overall": card.overall,
+                "card": card.model_dump_json(), "created_at": stored.created_at.isoformat(),
+            }).last_pk
+        return stored.model_copy(update={"id": row_id})
+
+    def score_cards(self, item_id: str | None = None) -> list[StoredScoreCard]:
+        where, args = ("item_id = ?", [item_id]) if item_id else (None, [])
+        rows = self.db["score_cards"].rows_where(where, args, order_by="created_at")
+        return [StoredScoreCard(id=row["id"], answer_id=row["answer_id"], card=ScoreCard.model_validate_json(row["card"]),
+                                created_at=datetime.fromisoformat(row["created_at"])) for row in rows]
+
+    # --- embeddings and reviews -----------------------------------------------------------------------------
+
+    def cached_embeddings(self, hashes: list[str], model: str) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(hashes), 500):  # stay under SQLite's bound-parameter limit
+            chunk = hashes[start:start + 500]
+            marks = ",".join("?" * len(chunk))
+            for content, vector in self.db.execute(
+                    f"SELECT content_hash, vector FROM embedding_cache WHERE model = ? AND content_hash IN ({marks})",
+                    [model, *chunk]):
+                found[content] = vector
+        return found
+
+    def cache_embeddings(self, vectors: dict[str, bytes], model: str, dim: int) -> None:
+        with self.transaction():
+            self.db["embedding_cache"].upsert_all(
+                [{"content_hash": h, "model": model, "dim": dim, "vector": v} for h, v in vectors.items()],
+                pk=("content_hash", "model"))
+
+    def save_review(self, review: ReviewState) -> None:
+        with self.transaction():
+            self.db["review_schedule"].upsert(_row(review), pk="item_id")
+
+    def reviews_due(self, at: datetime) -> list[ReviewState]:
+        rows = self.db["review_schedule"].rows_where("due_at <= ?", [at.isoformat()], order_by="due_at")
+        return [ReviewState.model_validate(_unrow(row, json_fields=("card",))) for row in rows]
+
+
+def _row(model: Any) -> dict[str, Any]:
+    """A model as a database row: datetimes as ISO text, dicts and lists as JSON text."""
+    row = model.model_dump(mode="json")
+    return {key: json.dumps(value) if isinstance(value, dict | list) else value for key, value in row.items()}
+
+
+def _unrow(row: dict[str, Any], json_fields: tuple[str, ...]) -> dict[str, Any]:
+    return {key: json.loads(value) if key in json_fields and isinstance(value, str) else value
+            for key, value in row.items()}
