@@ -25,7 +25,8 @@ class ReferenceError(RuntimeError):
 def torch_dtype(name: str) -> torch.dtype:
     import torch
 
-    return getattr(torch, name)  # type: ignore[no-any-return]
+    dtype: torch.dtype = getattr(torch, name)
+    return dtype
 
 
 def shape_of(expressions: list[str], sizes: Mapping[str, int]) -> tuple[int, ...]:

@@ -32,3 +32,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def bank() -> Bank:
     return load_bank()
+
+
+@pytest.fixture(autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test reads or writes the real user config or data directory, or sees a real API key."""
+    monkeypatch.setenv("TUTOR_HOME", str(tmp_path_factory.mktemp("tutor-home")))
+    for variable in ("ANTHROPIC_API_KEY", "TUTOR_PROVIDER", "TUTOR_LITELLM_MODEL", "TUTOR_DATA_DIR", "OPENAI_API_KEY"):
+        monkeypatch.delenv(variable, raising=False)

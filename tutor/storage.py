@@ -197,24 +197,24 @@ class Storage:
     def save_session(self, session: Session) -> Session:
         session = session.model_copy(update={"updated_at": now()})
         with self.transaction():
-            self.db["sessions"].upsert(_row(session), pk="id")
+            self.db.table("sessions").upsert(_row(session), pk="id")
         return session
 
     def get_session(self, session_id: str) -> Session:
         try:
-            row = self.db["sessions"].get(session_id)
+            row = self.db.table("sessions").get(session_id)
         except sqlite_utils.db.NotFoundError:
             raise KeyError(f"no session '{session_id}'") from None
         return Session.model_validate(_unrow(row, json_fields=("state",)))
 
     def sessions(self, status: SessionStatus | None = None, limit: int = 100) -> list[Session]:
         where, args = ("status = ?", [status.value]) if status else (None, [])
-        rows = self.db["sessions"].rows_where(where, args, order_by="updated_at desc", limit=limit)
+        rows = self.db.table("sessions").rows_where(where, args, order_by="updated_at desc", limit=limit)
         return [Session.model_validate(_unrow(row, json_fields=("state",))) for row in rows]
 
     def add_turn(self, turn: Turn) -> Turn:
         with self.transaction():
-            self.db["turns"].insert(_row(turn))
+            self.db.table("turns").insert(_row(turn))
         return turn
 
     def next_turn_seq(self, session_id: str) -> int:
@@ -223,7 +223,7 @@ class Storage:
         return int(row[0])
 
     def turns(self, session_id: str) -> list[Turn]:
-        rows = self.db["turns"].rows_where("session_id = ?", [session_id], order_by="seq")
+        rows = self.db.table("turns").rows_where("session_id = ?", [session_id], order_by="seq")
         return [Turn.model_validate(row) for row in rows]
 
     # --- answers --------------------------------------------------------------------------------------------
@@ -235,9 +235,9 @@ class Storage:
             row = _row(answer)
             if answer.id is None:
                 row.pop("id")
-                answer = answer.model_copy(update={"id": self.db["answers"].insert(row).last_pk})
+                answer = answer.model_copy(update={"id": self.db.table("answers").insert(row).last_pk})
             else:
-                self.db["answers"].update(answer.id, row)
+                self.db.table("answers").update(answer.id, row)
         return answer
 
     def submit_answer(self, answer: Answer) -> Answer:
@@ -245,13 +245,13 @@ class Storage:
 
     def get_answer(self, answer_id: int) -> Answer:
         try:
-            return Answer.model_validate(self.db["answers"].get(answer_id))
+            return Answer.model_validate(self.db.table("answers").get(answer_id))
         except sqlite_utils.db.NotFoundError:
             raise KeyError(f"no answer {answer_id}") from None
 
     def latest_draft(self, item_id: str, session_id: str | None = None) -> Answer | None:
         where = "item_id = ? AND status = ? AND session_id IS ?"
-        rows = list(self.db["answers"].rows_where(where, [item_id, AnswerStatus.DRAFT.value, session_id],
+        rows = list(self.db.table("answers").rows_where(where, [item_id, AnswerStatus.DRAFT.value, session_id],
                                                   order_by="updated_at desc", limit=1))
         return Answer.model_validate(rows[0]) if rows else None
 
@@ -263,7 +263,7 @@ class Storage:
         if status is not None:
             clauses.append("status = ?")
             args.append(status.value)
-        rows = self.db["answers"].rows_where(" AND ".join(clauses) or None, args, order_by="updated_at")
+        rows = self.db.table("answers").rows_where(" AND ".join(clauses) or None, args, order_by="updated_at")
         return [Answer.model_validate(row) for row in rows]
 
     # --- judge runs and score cards -------------------------------------------------------------------------
@@ -272,17 +272,17 @@ class Storage:
         with self.transaction():
             row = _row(run)
             row.pop("id")
-            return run.model_copy(update={"id": self.db["judge_runs"].insert(row).last_pk})
+            return run.model_copy(update={"id": self.db.table("judge_runs").insert(row).last_pk})
 
     def judge_runs(self, problem_id: str | None = None) -> list[JudgeRun]:
         where, args = ("problem_id = ?", [problem_id]) if problem_id else (None, [])
-        rows = self.db["judge_runs"].rows_where(where, args, order_by="created_at")
+        rows = self.db.table("judge_runs").rows_where(where, args, order_by="created_at")
         return [JudgeRun.model_validate(_unrow(row, json_fields=("report",))) for row in rows]
 
     def add_score_card(self, card: ScoreCard, answer_id: int | None) -> StoredScoreCard:
         stored = StoredScoreCard(answer_id=answer_id, card=card)
         with self.transaction():
-            row_id = self.db["score_cards"].insert({
+            row_id = self.db.table("score_cards").insert({
                 "answer_id": answer_id, "item_id": card.item_id, "scorer": card.scorer, "overall": card.overall,
                 "card": card.model_dump_json(), "created_at": stored.created_at.isoformat(),
             }).last_pk
@@ -290,7 +290,7 @@ class Storage:
 
     def score_cards(self, item_id: str | None = None) -> list[StoredScoreCard]:
         where, args = ("item_id = ?", [item_id]) if item_id else (None, [])
-        rows = self.db["score_cards"].rows_where(where, args, order_by="created_at")
+        rows = self.db.table("score_cards").rows_where(where, args, order_by="created_at")
         return [StoredScoreCard(id=row["id"], answer_id=row["answer_id"], card=ScoreCard.model_validate_json(row["card"]),
                                 created_at=datetime.fromisoformat(row["created_at"])) for row in rows]
 
@@ -309,16 +309,16 @@ class Storage:
 
     def cache_embeddings(self, vectors: dict[str, bytes], model: str, dim: int) -> None:
         with self.transaction():
-            self.db["embedding_cache"].upsert_all(
+            self.db.table("embedding_cache").upsert_all(
                 [{"content_hash": h, "model": model, "dim": dim, "vector": v} for h, v in vectors.items()],
                 pk=("content_hash", "model"))
 
     def save_review(self, review: ReviewState) -> None:
         with self.transaction():
-            self.db["review_schedule"].upsert(_row(review), pk="item_id")
+            self.db.table("review_schedule").upsert(_row(review), pk="item_id")
 
     def reviews_due(self, at: datetime) -> list[ReviewState]:
-        rows = self.db["review_schedule"].rows_where("due_at <= ?", [at.isoformat()], order_by="due_at")
+        rows = self.db.table("review_schedule").rows_where("due_at <= ?", [at.isoformat()], order_by="due_at")
         return [ReviewState.model_validate(_unrow(row, json_fields=("card",))) for row in rows]
 
 
