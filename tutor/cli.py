@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tutor import bank_cli, config_cli
+from tutor import bank_cli, config_cli, judge_cli
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,6 +17,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
     bank_cli.add_commands(commands)
     config_cli.add_commands(commands)
+    judge_cli.add_commands(commands)
     return parser
 
 
