@@ -10,11 +10,12 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from question_bank.models import Category, FinalAssessment, Question, Taxonomy
+from question_bank.models import Category, FinalAssessment, Measurement, Question, Taxonomy
 
 CONTENT_ROOT = Path(__file__).parent / "content"
 CUDA_FILES = ("problem.yaml", "statement.md", "reference.py", "starter.cu", "naive.cu", "optimized.cu")
 SOLVE_SOURCES = ("starter.cu", "naive.cu", "optimized.cu")
+MEASURED_FILE = "measured.yaml"  # written by benchmarks/bank_gpu.py, never by hand
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -112,7 +113,14 @@ def _add(path: Path, question: Question | None, questions: dict[str, Question], 
 def _read_cuda_problem(folder: Path, issues: list[Issue]) -> Question | None:
     path = folder / "problem.yaml"
     extra = {"category": Category.CUDA_CODING.value, "prompt": (folder / "statement.md").read_text(encoding="utf-8")}
-    return _read_model(path, Question, issues, extra=extra)
+    question = _read_model(path, Question, issues, extra=extra)
+    measured_path = folder / MEASURED_FILE
+    if question is None or question.cuda is None or not measured_path.is_file():
+        return question
+    measured = _read_model(measured_path, Measurement, issues)
+    if measured is None:
+        return None
+    return question.model_copy(update={"cuda": question.cuda.model_copy(update={"measured": measured})})
 
 
 def _read_model(path: Path, model: type[M], issues: list[Issue], *,

@@ -244,16 +244,25 @@ class Work(Strict):
     peak: Literal["dram_bandwidth", "fp32", "fp16_tensor", "bf16_tensor", "int8_tensor"] = "dram_bandwidth"
 
 
+class MeasuredEntry(Strict):
+    label: str  # naive, optimized, torch
+    median_ms: float
+    p10_ms: float
+    p90_ms: float
+    rate: float
+    rate_unit: str  # GB/s or TFLOP/s
+    percent_of_peak: float
+
+
 class Measurement(Strict):
-    """Figures recorded by running the problem on a real GPU (the judge writes these)."""
+    """Figures from running the problem on a real GPU, written by benchmarks/bank_gpu.py into measured.yaml."""
 
     device: str
     date: str
-    naive_ms: float
-    optimized_ms: float
-    torch_ms: float
-    optimized_rate: str  # e.g. "2950 GB/s" or "410 TFLOP/s"
-    optimized_pct_of_peak: float
+    sizes: dict[str, int]
+    peak: str  # what percent_of_peak is relative to, e.g. "2946 GB/s DRAM (measured device copy)"
+    entries: list[MeasuredEntry]
+    note: str | None = None
 
 
 class CudaSpec(Strict):

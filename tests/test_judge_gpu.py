@@ -95,3 +95,20 @@ def test_bench_reports_the_bank_solutions_and_torch(worker: JudgeWorker, bank: B
         assert entry.p10_ms <= entry.median_ms <= entry.p90_ms
         assert entry.rate_unit == "GB/s" and entry.percent_of_peak is not None
     assert worker.peaks is not None and worker.peaks.dram_bandwidth_gbs > 100
+
+
+@pytest.mark.gpu
+def test_a_running_judgement_can_be_cancelled(worker: JudgeWorker, bank: Bank) -> None:
+    import threading
+    import time
+
+    problem, folder = bank.get(PROBLEM), bank.problem_dir(PROBLEM)
+    worker.start()
+    threading.Timer(2.0, worker.cancel).start()
+    began = time.monotonic()
+    report = judge(problem, folder, (FAULTY / "infinite_loop.cu").read_text(), "check", cache_dir=worker.cache_dir,
+                   worker=worker, check_timeout_s=60)
+    assert report.verdict == Verdict.CANCELLED and time.monotonic() - began < 15
+    healthy = judge(problem, folder, (folder / "naive.cu").read_text(), "check", cache_dir=worker.cache_dir,
+                    worker=worker)
+    assert healthy.passed

@@ -88,7 +88,7 @@ def judge(problem: Question, problem_dir: Path, source: str, what: What = "check
             phases.bench_s = time.perf_counter() - begin
     except WorkerFailure as failure:
         report.stdout_excerpt = failure.output
-        verdict = Verdict.TIMEOUT if failure.kind == "timeout" else Verdict.CRASHED
+        verdict = {"timeout": Verdict.TIMEOUT, "cancelled": Verdict.CANCELLED}.get(failure.kind, Verdict.CRASHED)
         message = str(failure)
         if failure.output and verdict == Verdict.TIMEOUT:
             message += " Your kernels were printing when it stopped: printf from every thread is slow enough on its own."

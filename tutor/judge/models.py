@@ -18,6 +18,7 @@ class Verdict(StrEnum):
     LAUNCH_ERROR = "launch_error"  # e.g. too many threads or too much shared memory per block
     CRASHED = "crashed"  # illegal address or another sticky CUDA error; the worker was replaced
     TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
     UNSYNCHRONIZED = "unsynchronized_work"  # work still running after solve() returned on the default stream
     SANITIZER_ERROR = "sanitizer_error"  # compute-sanitizer found a memory error or a race
     NEEDS_GPU = "needs_gpu"

@@ -80,14 +80,18 @@ class JudgeWorker:
             self.start()
             assert self._connection is not None
             self._take_output()
-            self._connection.send(job)
+            process, connection = self._process, self._connection
+            connection.send(job)
             deadline = time.monotonic() + timeout_s
             while True:
-                if self._connection.poll(0.05):
-                    break
-                if self._process is None:
-                    raise WorkerFailure("cancelled", "the run was cancelled")
-                if not self._process.is_alive():
+                if self._process is not process:
+                    raise WorkerFailure("cancelled", "the run was cancelled; the worker was stopped")
+                try:
+                    if connection.poll(0.05):
+                        break
+                except (OSError, EOFError):
+                    raise WorkerFailure("cancelled", "the run was cancelled; the worker was stopped") from None
+                if process is None or not process.is_alive():
                     break
                 if time.monotonic() > deadline:
                     output = self._take_output()
@@ -95,9 +99,9 @@ class JudgeWorker:
                     raise WorkerFailure("timeout", f"no result after {timeout_s:.0f} s: the kernel did not finish "
                                                    f"(an infinite loop or a deadlock?); the worker was restarted", output)
             try:
-                reply = self._connection.recv()
+                reply = connection.recv()
             except (EOFError, OSError):
-                code = self._process.exitcode if self._process else None
+                code = process.exitcode if process else None
                 output = self._take_output()
                 self.kill()
                 raise WorkerFailure("crashed", f"the judge worker died (exit code {code}) while running your code; "
@@ -110,6 +114,16 @@ class JudgeWorker:
             if "error" in reply:
                 raise RuntimeError(reply["error"])
             return reply, output
+
+    def start_in_background(self) -> threading.Thread:
+        """Start the worker (imports, context, peaks) off the caller's thread, e.g. as the app opens."""
+        def start_quietly() -> None:
+            with contextlib.suppress(WorkerFailure), self._lock:
+                self.start()
+
+        thread = threading.Thread(target=start_quietly, name="judge-worker-start", daemon=True)
+        thread.start()
+        return thread
 
     def cancel(self) -> None:
         """Stop a running job from another thread; the worker is replaced on the next request."""
