@@ -265,6 +265,15 @@ class Measurement(Strict):
     note: str | None = None
 
 
+class Launch(Strict):
+    """For kernel-only answers: the launch the problem gives around the candidate's ``__global__`` function."""
+
+    kernel: str
+    grid: list[str]  # up to three expressions over the sizes
+    block: list[int]
+    arguments: list[str]  # signature parameter names, in the kernel's order
+
+
 class CudaSpec(Strict):
     """``problem.yaml`` of a CUDA coding problem beyond the common question fields."""
 
@@ -278,6 +287,7 @@ class CudaSpec(Strict):
     allowed_libraries: list[Literal["cub", "cooperative_groups", "cuda_fp16", "cuda_bf16", "cuda_fp8", "mma"]] = []
     # Parameters whose values the judge passes as sizes but which must be checked (e.g. k <= cols).
     constraints: list[str] = []
+    launch: Launch | None = None
     measured: Measurement | None = None
 
     @field_validator("test_sizes")

@@ -57,3 +57,18 @@ def test_sanitizer_output_is_mapped_to_lines() -> None:
     assert write.line == 6 and write.kernel == "add" and write.kind.startswith("Invalid __global__ write")
     (race,) = parse_findings("racecheck", RACECHECK)
     assert race.kind == "race" and race.line == 7
+
+
+@needs_nvcc
+@no_gpu
+def test_a_kernel_only_answer_gets_the_problems_launch(bank: Bank, tmp_path: Path) -> None:
+    kernel_only = """#include <cuda_runtime.h>
+__global__ void vector_add(const float* a, const float* b, float* c, int n) {
+    int i = blockIdx.x * blockDim.x + threadIdx.x;
+    if (i < n) c[i] = a[i] + b[i];
+}
+"""
+    folder = bank.problem_dir("cuda.vector-add")
+    report = judge(bank.get("cuda.vector-add"), folder, kernel_only, cache_dir=tmp_path)
+    assert report.verdict == Verdict.NEEDS_GPU and report.compile.ok
+    assert [k.kernel.split("(")[0] for k in report.compile.kernels] == ["vector_add"]

@@ -12,6 +12,7 @@ from typing import Literal
 
 from question_bank.models import Question
 from tutor.judge.compile import compile_answer
+from tutor.judge.launcher import with_launcher
 from tutor.judge.models import CaseResult, JudgeReport, PhaseTimes, Timing, Verdict
 from tutor.judge.sanitize import run_sanitizer
 from tutor.judge.worker import JudgeWorker, WorkerFailure
@@ -51,7 +52,8 @@ def judge(problem: Question, problem_dir: Path, source: str, what: What = "check
     phases = PhaseTimes()
     source_hash = hashlib.sha256(source.encode()).hexdigest()
     arch = (worker.arch if worker is not None and worker.arch else None) or gpu_arch() or DEFAULT_ARCH
-    compiled, library = compile_answer(source, arch, cache_dir / "builds", list(spec.allowed_libraries))
+    compiled, library = compile_answer(with_launcher(source, spec), arch, cache_dir / "builds",
+                                       list(spec.allowed_libraries))
     phases.compile_s = compiled.seconds
     report = JudgeReport(problem_id=problem.id, source_hash=source_hash, verdict=Verdict.PASSED, passed=False,
                          summary="", compile=compiled, phases=phases)
