@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import os
+import pickle
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+import platformdirs
 import yaml
 from pydantic import BaseModel, ValidationError
 
@@ -71,12 +76,50 @@ class Bank:
         return len(self.questions)
 
 
-def load_bank(root: Path = CONTENT_ROOT) -> Bank:
-    """The whole bank, schema-checked; raises BankError listing every problem found."""
+def load_bank(root: Path = CONTENT_ROOT, *, use_cache: bool = True) -> Bank:
+    """The whole bank, schema-checked; raises BankError listing every problem found.
+
+    A bank that loaded cleanly is kept in the user cache, keyed by every content file's path, size and mtime and by
+    the model code, so the next start reads one file instead of parsing every YAML file again.
+    """
+    cache_path = _cache_path(root) if use_cache else None
+    if cache_path is not None and cache_path.is_file():
+        try:
+            with cache_path.open("rb") as handle:
+                cached = pickle.load(handle)
+            if isinstance(cached, Bank):
+                return cached
+        except Exception:  # a stale or damaged cache is only a slower start
+            cache_path.unlink(missing_ok=True)
     bank, issues = read_bank(root)
     if issues or bank is None:
         raise BankError(issues)
+    if cache_path is not None:
+        with contextlib.suppress(OSError):
+            cache_path.parent.mkdir(parents=True, exist_ok=True)
+            for stale in cache_path.parent.glob("bank-*.pickle"):
+                stale.unlink(missing_ok=True)
+            partial = cache_path.with_suffix(".partial")
+            with partial.open("wb") as handle:
+                pickle.dump(bank, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            partial.replace(cache_path)
     return bank
+
+
+def _cache_path(root: Path) -> Path | None:
+    try:
+        files = sorted(path for path in root.rglob("*") if path.is_file())
+        fingerprint = hashlib.sha256(str(root.resolve()).encode())
+        for path in files:
+            stat = path.stat()
+            fingerprint.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+        for module in ("models.py", "loader.py", "expressions.py"):
+            fingerprint.update((Path(__file__).parent / module).read_bytes())
+    except OSError:
+        return None
+    home = os.environ.get("TUTOR_HOME")
+    folder = Path(home) / "cache" if home else Path(platformdirs.user_cache_dir("gpu-interview-tutor"))
+    return folder / f"bank-{fingerprint.hexdigest()[:24]}.pickle"
 
 
 def read_bank(root: Path = CONTENT_ROOT) -> tuple[Bank | None, list[Issue]]:
