@@ -4,7 +4,8 @@ For each problem: naive and optimized are checked on every test size (as an answ
 and the torch reference are timed with the judge's method at the benchmark size. The figures go to
 ``<problem>/measured.yaml``; a table is printed. Needs an NVIDIA GPU, nvcc and pycuda.
 
-Run: python benchmarks/bank_gpu.py [--only ID ...] [--no-write]
+Run: python benchmarks/bank_gpu.py [--only ID ...] [--no-write] [--bundle FILE]
+     python benchmarks/bank_gpu.py --apply FILE   (write the measured.yaml files from a bundle made elsewhere)
 """
 
 from __future__ import annotations
@@ -26,8 +27,17 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", nargs="*", default=None)
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--bundle", type=Path, help="also write every measurement into this one YAML file")
+    parser.add_argument("--apply", type=Path, help="write measured.yaml files from a bundle, then stop")
     args = parser.parse_args()
     bank = load_bank()
+    if args.apply:
+        bundle = yaml.safe_load(args.apply.read_text())
+        for problem_id, data in bundle.items():
+            write_measurement(bank.problem_dir(problem_id), Measurement.model_validate(data))
+        print(f"wrote {len(bundle)} measured.yaml files")
+        return 0
+    collected: dict[str, dict[str, object]] = {}
     worker = JudgeWorker(Path(tempfile.mkdtemp()) / "judge")
     problems = [q for q in bank if q.cuda is not None and (not args.only or q.id in args.only)]
     rows = []
@@ -49,10 +59,9 @@ def main() -> int:
                    for e in timing.entries if e.label in ("naive", "optimized", "torch")]
         measurement = Measurement(device=timing.device, date=date.today().isoformat(), sizes=timing.sizes,
                                   peak=timing.peak_description, entries=entries)
+        collected[question.id] = measurement.model_dump(exclude_none=True)
         if not args.no_write:
-            (folder / MEASURED_FILE).write_text(
-                "# Written by benchmarks/bank_gpu.py on a real GPU; do not edit by hand.\n"
-                + yaml.safe_dump(measurement.model_dump(exclude_none=True), sort_keys=False))
+            write_measurement(folder, measurement)
         by_label = {e.label: e for e in entries}
         rows.append((question.id, question.difficulty.value, question.cuda.work.bound if question.cuda else "",
                      by_label["naive"], by_label["optimized"], by_label.get("torch")))
@@ -70,8 +79,15 @@ def main() -> int:
               f"FP16 tensor {p.fp16_tensor_tflops:.0f}, BF16 tensor {p.bf16_tensor_tflops:.0f} TFLOP/s, "
               f"INT8 tensor {p.int8_tensor_tops:.0f} TOP/s")
     worker.close()
+    if args.bundle:
+        args.bundle.write_text(yaml.safe_dump(collected, sort_keys=False))
     print(f"\n{len(rows)} problems measured, {failures} failed")
     return 1 if failures else 0
+
+
+def write_measurement(folder: Path, measurement: Measurement) -> None:
+    (folder / MEASURED_FILE).write_text("# Written by benchmarks/bank_gpu.py on a real GPU; do not edit by hand.\n"
+                                        + yaml.safe_dump(measurement.model_dump(exclude_none=True), sort_keys=False))
 
 
 if __name__ == "__main__":
