@@ -60,6 +60,8 @@ def main() -> int:
         measurement = Measurement(device=timing.device, date=date.today().isoformat(), sizes=timing.sizes,
                                   peak=timing.peak_description, entries=entries)
         collected[question.id] = measurement.model_dump(exclude_none=True)
+        if args.bundle:  # after every problem, so an interrupted run keeps what it measured
+            args.bundle.write_text(yaml.safe_dump(collected, sort_keys=False))
         if not args.no_write:
             write_measurement(folder, measurement)
         by_label = {e.label: e for e in entries}

@@ -102,12 +102,15 @@ def test_a_running_judgement_can_be_cancelled(worker: JudgeWorker, bank: Bank) -
     import threading
     import time
 
+    from tutor.judge.compile import compile_answer
+
     problem, folder = bank.get(PROBLEM), bank.problem_dir(PROBLEM)
+    source = (FAULTY / "infinite_loop.cu").read_text()
     worker.start()
-    threading.Timer(2.0, worker.cancel).start()
+    compile_answer(source, worker.arch or "sm_90", worker.cache_dir / "builds", [])  # so the cancel lands mid-run
+    threading.Timer(3.0, worker.cancel).start()
     began = time.monotonic()
-    report = judge(problem, folder, (FAULTY / "infinite_loop.cu").read_text(), "check", cache_dir=worker.cache_dir,
-                   worker=worker, check_timeout_s=60)
+    report = judge(problem, folder, source, "check", cache_dir=worker.cache_dir, worker=worker, check_timeout_s=60)
     assert report.verdict == Verdict.CANCELLED and time.monotonic() - began < 15
     healthy = judge(problem, folder, (folder / "naive.cu").read_text(), "check", cache_dir=worker.cache_dir,
                     worker=worker)

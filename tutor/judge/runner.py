@@ -400,5 +400,11 @@ def peak_for(spec: CudaSpec, peaks: DevicePeaks) -> tuple[float, str]:
         case "bf16_tensor":
             return peaks.bf16_tensor_tflops, f"{peaks.bf16_tensor_tflops:.0f} TFLOP/s BF16 tensor (measured GEMM)"
         case "int8_tensor":
-            return peaks.int8_tensor_tops, f"{peaks.int8_tensor_tops:.0f} TOP/s INT8 tensor (measured GEMM)"
+            # INT8 tensor cores run at twice the FP16 rate on Ampere and Hopper; a torch._int_mm figure below the FP16
+            # rate means torch took a slow path, so it cannot serve as the peak.
+            if peaks.int8_tensor_tops >= peaks.fp16_tensor_tflops:
+                return peaks.int8_tensor_tops, f"{peaks.int8_tensor_tops:.0f} TOP/s INT8 tensor (measured GEMM)"
+            derived = 2 * peaks.fp16_tensor_tflops
+            return derived, (f"{derived:.0f} TOP/s INT8 tensor (2x the measured FP16 GEMM; torch._int_mm reached only "
+                             f"{peaks.int8_tensor_tops:.0f})")
     return peaks.dram_bandwidth_gbs, f"{peaks.dram_bandwidth_gbs:.0f} GB/s DRAM (measured device copy)"

@@ -130,13 +130,14 @@ class JudgeWorker:
         self.kill()
 
     def kill(self) -> None:
+        # Take both at once: a cancel from another thread must never close a connection to a newer worker.
         process, self._process = self._process, None
+        connection, self._connection = self._connection, None
         if process is not None and process.is_alive():
             process.kill()
             process.join(10)
-        if self._connection is not None:
-            self._connection.close()
-            self._connection = None
+        if connection is not None:
+            connection.close()
 
     close = kill
 
