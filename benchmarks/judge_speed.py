@@ -20,6 +20,7 @@ from question_bank.loader import load_bank
 from question_bank.problem_io import make_inputs, shape_of, torch_dtype
 from tutor.judge import JudgeWorker, judge
 from tutor.judge.compile import compile_answer
+from tutor.judge.runner import solve_arguments
 
 AGREEMENT_PROBLEMS = ["cuda.vector-add", "cuda.softmax", "cuda.gemv-fp16", "cuda.rmsnorm", "cuda.sgemm-tiled",
                       "cuda.hgemm-tensor-core", "cuda.matrix-transpose"]
@@ -86,20 +87,15 @@ def do_bench_median(question: Any, problem_dir: Path, cache: Path, arch: str) ->
     solve = ctypes.CDLL(str(library)).solve
     sizes = spec.benchmark_size
     inputs = {k: v.cuda() for k, v in make_inputs(spec, problem_dir, sizes, seed=5).items()}
-    arguments: list[Any] = []
     keep = []
+    pointers = {}
     for param in spec.signature:
         if param.is_pointer:
             tensor = inputs[param.name] if param.name in inputs else torch.empty(
                 shape_of(spec.outputs[param.name].shape, sizes), dtype=torch_dtype(param.pointee_dtype), device="cuda")
             keep.append(tensor)
-            arguments.append(ctypes.c_void_p(tensor.data_ptr()))
-        elif param.role == "size":
-            arguments.append(ctypes.c_int(sizes[param.name]))
-        elif param.ctype == "float":
-            arguments.append(ctypes.c_float(float(param.value)))
-        else:
-            arguments.append(ctypes.c_int(int(param.value)))
+            pointers[param.name] = tensor.data_ptr()
+    arguments = solve_arguments(spec, pointers, sizes)
     return float(triton.testing.do_bench(lambda: solve(*arguments), warmup=50, rep=300, return_mode="median"))
 
 

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from question_bank.loader import Bank, load_bank
+from tutor.judge.worker import JudgeWorker
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -27,6 +29,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "gpu" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JudgeWorker]:
+    """A judge worker shared by a module's GPU tests (started on first use)."""
+    shared = JudgeWorker(tmp_path_factory.mktemp("judge"))
+    yield shared
+    shared.close()
 
 
 @pytest.fixture(scope="session")

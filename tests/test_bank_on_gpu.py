@@ -3,21 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from question_bank.loader import Bank, load_bank
 from tutor.judge import JudgeWorker, judge
 
 PROBLEMS = sorted(q.id for q in load_bank() if q.cuda is not None)
-
-
-@pytest.fixture(scope="module")
-def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JudgeWorker]:
-    shared = JudgeWorker(tmp_path_factory.mktemp("judge"))
-    yield shared
-    shared.close()
 
 
 @pytest.mark.gpu

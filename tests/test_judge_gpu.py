@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,13 +33,6 @@ EXPECTED: dict[str, Verdict | set[Verdict]] = {
     "printf_flood.cu": {Verdict.PASSED, Verdict.TIMEOUT},
     "slow_but_correct.cu": Verdict.PASSED,
 }
-
-
-@pytest.fixture(scope="module")
-def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[JudgeWorker]:
-    shared = JudgeWorker(tmp_path_factory.mktemp("judge"))
-    yield shared
-    shared.close()
 
 
 @pytest.mark.gpu

@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from question_bank.models import CudaSpec
-from tutor.judge.models import CaseResult, DevicePeaks, Timing, TimingStats, Verdict
+from question_bank.problem_io import scalar_values
+from tutor.judge.models import CaseResult, DevicePeaks, Timing, TimingStats
 from tutor.judge.runner import ProblemRun, Runtime, Solution, StickyCudaError, peak_for
 
 __all__ = ["StickyCudaError", "device_peaks", "handle", "start_runtime"]
@@ -62,7 +63,7 @@ def _bench(runtime: Runtime, peaks: DevicePeaks, problem: ProblemRun, job: dict[
         del keep
     if job.get("torch", True):
         inputs = problem.device_inputs(sizes, job["seed"])
-        arguments = {**inputs, **sizes, **{p.name: p.value for p in problem.spec.signature if p.role == "scalar"}}
+        arguments = {**inputs, **sizes, **scalar_values(problem.spec)}
         reference = problem.module.reference
         entries.append(problem.time_call("torch", lambda: reference(**arguments), sizes, job["budget_s"], peak))
     runtime.torch.cuda.empty_cache()
@@ -70,6 +71,3 @@ def _bench(runtime: Runtime, peaks: DevicePeaks, problem: ProblemRun, job: dict[
                     l2_flush_bytes=runtime.flush_bytes)
     return {"timing": timing.model_dump()}
 
-
-def failed(results: list[CaseResult]) -> CaseResult | None:
-    return next((r for r in results if r.verdict != Verdict.PASSED), None)

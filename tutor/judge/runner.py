@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from question_bank.models import CudaSpec, Param
-from question_bank.problem_io import expected_outputs, load_reference_module, make_inputs, torch_dtype, work
+from question_bank.problem_io import (
+    expected_outputs,
+    load_reference_module,
+    make_inputs,
+    shape_of,
+    torch_dtype,
+    work,
+)
 from tutor.judge.models import CaseResult, DevicePeaks, TimingStats, Verdict
 
 GUARD_BYTES = 4096
@@ -127,6 +134,21 @@ class Buffer:
         return int(self.allocation) + GUARD_BYTES
 
 
+def solve_arguments(spec: CudaSpec, pointers: dict[str, int], sizes: dict[str, int]) -> list[Any]:
+    """The ctypes arguments of ``solve`` in signature order: device pointers, sizes and the problem's scalars."""
+    arguments: list[Any] = []
+    for param in spec.signature:
+        if param.is_pointer:
+            arguments.append(ctypes.c_void_p(pointers[param.name]))
+        elif param.role == "size":
+            arguments.append(ctypes.c_int(sizes[param.name]))
+        elif param.ctype == "float":
+            arguments.append(ctypes.c_float(float(param.value or 0)))
+        else:
+            arguments.append(ctypes.c_int(int(param.value or 0)))
+    return arguments
+
+
 class Solution:
     """A built answer loaded into the worker: ``solve`` plus the error accessors of its own CUDA runtime."""
 
@@ -142,17 +164,7 @@ class Solution:
         self.error_string.argtypes = [ctypes.c_int]
 
     def call(self, pointers: dict[str, int], sizes: dict[str, int]) -> None:
-        arguments: list[Any] = []
-        for param in self.spec.signature:
-            if param.is_pointer:
-                arguments.append(ctypes.c_void_p(pointers[param.name]))
-            elif param.role == "size":
-                arguments.append(ctypes.c_int(sizes[param.name]))
-            elif param.ctype == "float":
-                arguments.append(ctypes.c_float(float(param.value or 0)))
-            else:
-                arguments.append(ctypes.c_int(int(param.value or 0)))
-        self.solve(*arguments)
+        self.solve(*solve_arguments(self.spec, pointers, sizes))
 
     def launch_error(self) -> str | None:
         code = self.get_last_error()
@@ -313,7 +325,6 @@ class ProblemRun:
             if param.name in inputs:
                 tensor = inputs[param.name].clone()
             else:
-                from question_bank.problem_io import shape_of
                 tensor = torch.empty(shape_of(self.spec.outputs[param.name].shape, sizes),
                                      dtype=torch_dtype(param.pointee_dtype), device="cuda")
             keep.append(tensor)

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ctypes
 import json
+import math
 import sys
 from pathlib import Path
 from typing import Any
 
 from question_bank.models import CudaSpec
 from question_bank.problem_io import make_inputs, shape_of, torch_dtype
+from tutor.judge.runner import solve_arguments
 
 
 def main(job_text: str) -> None:
@@ -22,29 +24,22 @@ def main(job_text: str) -> None:
     sizes: dict[str, int] = job["sizes"]
     inputs = make_inputs(spec, Path(job["problem_dir"]), sizes, seed=7)
     keep: list[Any] = []
-    arguments: list[Any] = []
+    pointers: dict[str, int] = {}
     for param in spec.signature:
-        if param.is_pointer:
-            if param.name in inputs:
-                data = inputs[param.name].contiguous().view(torch.uint8).numpy()
-            else:
-                count = 1
-                for extent in shape_of(spec.outputs[param.name].shape, sizes):
-                    count *= extent
-                data = torch.zeros(count * torch_dtype(param.pointee_dtype).itemsize, dtype=torch.uint8).numpy()
-            allocation = cuda.mem_alloc(max(data.nbytes, 1))
-            cuda.memcpy_htod(allocation, data)
-            keep.append(allocation)
-            arguments.append(ctypes.c_void_p(int(allocation)))
-        elif param.role == "size":
-            arguments.append(ctypes.c_int(sizes[param.name]))
-        elif param.ctype == "float":
-            arguments.append(ctypes.c_float(float(param.value or 0)))
+        if not param.is_pointer:
+            continue
+        if param.name in inputs:
+            data = inputs[param.name].contiguous().view(torch.uint8).numpy()
         else:
-            arguments.append(ctypes.c_int(int(param.value or 0)))
+            count = math.prod(shape_of(spec.outputs[param.name].shape, sizes))
+            data = torch.zeros(count * torch_dtype(param.pointee_dtype).itemsize, dtype=torch.uint8).numpy()
+        allocation = cuda.mem_alloc(max(data.nbytes, 1))
+        cuda.memcpy_htod(allocation, data)
+        keep.append(allocation)
+        pointers[param.name] = int(allocation)
     library = ctypes.CDLL(job["library"])
     library.solve.restype = None
-    library.solve(*arguments)
+    library.solve(*solve_arguments(spec, pointers, sizes))
     cuda.Context.synchronize()
 
 
