@@ -85,3 +85,28 @@ class ReviewState(BaseModel):
     card: dict[str, Any]  # the FSRS card as its own JSON
     due_at: datetime
     updated_at: datetime = Field(default_factory=now)
+
+
+class SelfRating(BaseModel):
+    """One row of the self-assessment matrix of 003_*: a component rated 1-5 by the user, with a target."""
+
+    component: str
+    rating: int = Field(ge=1, le=5)
+    target: int = Field(ge=1, le=5)
+    updated_at: datetime = Field(default_factory=now)
+
+
+class LLMUsage(BaseModel):
+    """Tokens and cost of one LLM call, kept per session (no prompt or key is stored)."""
+
+    id: int | None = None
+    session_id: str | None = None
+    purpose: str  # "interview", "grading", ...
+    provider: str
+    model: str
+    input_tokens: int = 0
+    output_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    cost_usd: float | None = None
+    created_at: datetime = Field(default_factory=now)

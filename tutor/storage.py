@@ -21,7 +21,9 @@ from tutor.records import (
     Answer,
     AnswerStatus,
     JudgeRun,
+    LLMUsage,
     ReviewState,
+    SelfRating,
     Session,
     SessionStatus,
     StoredScoreCard,
@@ -121,8 +123,33 @@ def _schema_1(db: sqlite_utils.Database) -> None:
     db.execute("CREATE INDEX review_by_due ON review_schedule(due_at)")
 
 
+def _schema_2(db: sqlite_utils.Database) -> None:
+    db.execute("""
+        CREATE TABLE self_assessment (
+            component TEXT PRIMARY KEY,
+            rating INTEGER NOT NULL,
+            target INTEGER NOT NULL,
+            updated_at TEXT NOT NULL
+        )""")
+    db.execute("""
+        CREATE TABLE llm_usage (
+            id INTEGER PRIMARY KEY,
+            session_id TEXT,
+            purpose TEXT NOT NULL,
+            provider TEXT NOT NULL,
+            model TEXT NOT NULL,
+            input_tokens INTEGER NOT NULL,
+            output_tokens INTEGER NOT NULL,
+            cache_read_tokens INTEGER NOT NULL,
+            cache_write_tokens INTEGER NOT NULL,
+            cost_usd REAL,
+            created_at TEXT NOT NULL
+        )""")
+    db.execute("CREATE INDEX llm_usage_by_session ON llm_usage(session_id)")
+
+
 # Migration N brings a file from schema N-1 to N. Append only; never edit a released migration.
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_schema_1]
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [_schema_1, _schema_2]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -320,6 +347,27 @@ class Storage:
     def reviews_due(self, at: datetime) -> list[ReviewState]:
         rows = self.db.table("review_schedule").rows_where("due_at <= ?", [at.isoformat()], order_by="due_at")
         return [ReviewState.model_validate(_unrow(row, json_fields=("card",))) for row in rows]
+
+
+    # --- self-assessment and LLM usage ---------------------------------------------------------------------
+
+    def save_self_rating(self, rating: SelfRating) -> None:
+        with self.transaction():
+            self.db.table("self_assessment").upsert(_row(rating), pk="component")
+
+    def self_ratings(self) -> list[SelfRating]:
+        return [SelfRating.model_validate(row) for row in self.db.table("self_assessment").rows_where(order_by="component")]
+
+    def add_llm_usage(self, usage: LLMUsage) -> LLMUsage:
+        row = _row(usage)
+        row.pop("id")
+        with self.transaction():
+            row_id = self.db.table("llm_usage").insert(row).last_pk
+        return usage.model_copy(update={"id": row_id})
+
+    def llm_usage(self, session_id: str | None = None) -> list[LLMUsage]:
+        where, args = ("session_id = ?", [session_id]) if session_id else (None, [])
+        return [LLMUsage.model_validate(row) for row in self.db.table("llm_usage").rows_where(where, args, order_by="id")]
 
 
 def _row(model: Any) -> dict[str, Any]:
