@@ -121,6 +121,29 @@ class Reference(Strict):
     supports: str | None = None  # which figure or claim in the item this reference backs
 
 
+class Exhibit(Strict):
+    """Material the interviewer shows: a flawed kernel to review, or logs / profiler output / metrics for a debugging item.
+
+    ``upfront`` exhibits are shown with the question (code review); ``on_request`` exhibits stay hidden until the candidate
+    asks for something that matches one of ``triggers`` (e.g. "logs", "nsys", "the kernel"), as a real interviewer would.
+    """
+
+    kind: Literal["code", "log", "profile", "metrics", "diagram"]
+    title: str
+    content: str
+    language: str | None = None  # for code: "cuda", "cpp", "python", "yaml"; shown as the fence language
+    reveal: Literal["upfront", "on_request"] = "on_request"
+    triggers: list[str] = []  # lower-case words or phrases in a candidate's request that reveal this exhibit
+
+    @model_validator(mode="after")
+    def _revealable(self) -> Exhibit:
+        if self.reveal == "on_request" and not [t for t in self.triggers if t.strip()]:
+            raise ValueError(f"exhibit '{self.title}' is shown on request, so it needs triggers (words a request would use)")
+        if not self.content.strip():
+            raise ValueError(f"exhibit '{self.title}' has no content")
+        return self
+
+
 class Question(Strict):
     """Every bank item: a text question, or (with ``cuda`` set) a CUDA coding problem."""
 
@@ -142,6 +165,8 @@ class Question(Strict):
     # Notes for maintainers: figures corrected against a seed, known limitations.
     notes: str | None = None
     cuda: CudaSpec | None = None
+    # What the interviewer can show: a flawed kernel up front (code review), logs or profiles on request (debugging).
+    exhibits: list[Exhibit] = []
 
     @model_validator(mode="after")
     def _consistent(self) -> Question:

@@ -6,10 +6,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from tutor import bank_cli, config_cli, judge_cli
-
 
 def build_parser() -> argparse.ArgumentParser:
+    # Imported here, not at the top: `tutor` with no arguments opens the app without paying for these modules.
+    from tutor import bank_cli, config_cli, grade_cli, interview_cli, judge_cli, report_cli, selfassess_cli
+
     parser = argparse.ArgumentParser(
         prog="tutor",
         description="Mock interviews, CUDA practice and gap reports for GPU / CUDA / ML-infrastructure interviews.",
@@ -18,14 +19,20 @@ def build_parser() -> argparse.ArgumentParser:
     bank_cli.add_commands(commands)
     config_cli.add_commands(commands)
     judge_cli.add_commands(commands)
+    grade_cli.add_commands(commands)
+    interview_cli.add_commands(commands)
+    report_cli.add_commands(commands)
+    selfassess_cli.add_commands(commands)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    if not (sys.argv[1:] if argv is None else argv):
+        return _start_app()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
-        return _start_app(parser)
+        return _start_app()
     try:
         return int(args.run(args))
     except KeyboardInterrupt:
@@ -34,10 +41,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
 
 
-def _start_app(parser: argparse.ArgumentParser) -> int:
-    print("The full-screen app is not built yet. What works today:\n", file=sys.stderr)
-    parser.print_help(sys.stderr)
-    return 0
+def _start_app() -> int:
+    """The full-screen app; Textual is imported only here, so the subcommands above stay fast."""
+    if not sys.stdin.isatty() or not sys.stdout.isatty():
+        print("tutor: the app needs a terminal; the subcommands work anywhere:\n", file=sys.stderr)
+        build_parser().print_help(sys.stderr)
+        return 0
+    from tutor.app import run
+
+    return run()
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 APP_NAME = "gpu-interview-tutor"
 DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
@@ -39,8 +39,11 @@ class Settings(BaseModel):
     anthropic_api_key: SecretStr | None = None
     litellm_model: str | None = None  # e.g. "openai/gpt-4o" or "ollama/llama3.1"; litellm reads that provider's key
     llm_timeout_seconds: float = 60.0
+    llm_max_retries: int = Field(default=3, ge=0, le=10)  # on rate limits, overload, 5xx and network errors
     data_dir: Path
     target_role: str = "llm_inference_engineer"
+    # [roles.<name>] tables: module id (m1..m9) -> weight 0-1, and an optional title; see gap_engine/roles.py
+    roles: dict[str, dict[str, float | str]] = {}
     theme: Literal["dark", "light"] = "dark"
 
     @property

@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from tutor.config import ConfigError, config_path, load_settings, mask
+from tutor.llm import status_for
 
 
 def add_commands(commands: Any) -> None:
@@ -24,7 +25,8 @@ def _show(args: argparse.Namespace) -> int:
         return 1
     print(f"config file: {config_path()}" + ("" if config_path().is_file() else " (not present; defaults in use)"))
     print(f"database:    {settings.database_path}")
-    print(f"provider:    {settings.effective_provider()} (setting: {settings.provider})\n")
+    print(f"provider:    {settings.effective_provider()} (setting: {settings.provider})")
+    print(f"llm:         {status_for(settings)}\n")
     for name in type(settings).model_fields:
         value = getattr(settings, name)
         shown = mask(value) if isinstance(value, SecretStr) or name.endswith("_key") else value

@@ -80,6 +80,17 @@ class StoredScoreCard(BaseModel):
     created_at: datetime = Field(default_factory=now)
 
 
+class ScoreSummary(BaseModel):
+    """A score card's headline without its points: what progress charts need, read without parsing every card."""
+
+    id: int
+    answer_id: int | None
+    item_id: str
+    scorer: str
+    overall: float
+    created_at: datetime
+
+
 class ReviewState(BaseModel):
     item_id: str
     card: dict[str, Any]  # the FSRS card as its own JSON

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -23,6 +24,7 @@ from tutor.records import (
     JudgeRun,
     LLMUsage,
     ReviewState,
+    ScoreSummary,
     SelfRating,
     Session,
     SessionStatus,
@@ -162,6 +164,7 @@ class Storage:
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._transaction_lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._check_header(path)
         connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -208,13 +211,15 @@ class Storage:
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        # One connection serves the app's UI thread and its workers: one transaction at a time on it.
+        with self._transaction_lock:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
 
     def integrity_check(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
@@ -293,6 +298,13 @@ class Storage:
         rows = self.db.table("answers").rows_where(" AND ".join(clauses) or None, args, order_by="updated_at")
         return [Answer.model_validate(row) for row in rows]
 
+    def submitted_answer_context(self) -> dict[int, tuple[int, str | None]]:
+        """answer id -> (hints used, session id) of every submitted answer, without building Answer models (the gap
+        report reads thousands of them)."""
+        rows = self.db.execute("SELECT id, hints_used, session_id FROM answers WHERE status = ?",
+                               [AnswerStatus.SUBMITTED.value])
+        return {int(answer_id): (int(hints), session_id) for answer_id, hints, session_id in rows}
+
     # --- judge runs and score cards -------------------------------------------------------------------------
 
     def add_judge_run(self, run: JudgeRun) -> JudgeRun:
@@ -306,8 +318,9 @@ class Storage:
         rows = self.db.table("judge_runs").rows_where(where, args, order_by="created_at")
         return [JudgeRun.model_validate(_unrow(row, json_fields=("report",))) for row in rows]
 
-    def add_score_card(self, card: ScoreCard, answer_id: int | None) -> StoredScoreCard:
-        stored = StoredScoreCard(answer_id=answer_id, card=card)
+    def add_score_card(self, card: ScoreCard, answer_id: int | None, created_at: datetime | None = None) -> StoredScoreCard:
+        """``created_at`` defaults to now; imports and synthetic histories pass the original time."""
+        stored = StoredScoreCard(answer_id=answer_id, card=card, created_at=created_at or now())
         with self.transaction():
             row_id = self.db.table("score_cards").insert({
                 "answer_id": answer_id, "item_id": card.item_id, "scorer": card.scorer, "overall": card.overall,
@@ -320,6 +333,13 @@ class Storage:
         rows = self.db.table("score_cards").rows_where(where, args, order_by="created_at")
         return [StoredScoreCard(id=row["id"], answer_id=row["answer_id"], card=ScoreCard.model_validate_json(row["card"]),
                                 created_at=datetime.fromisoformat(row["created_at"])) for row in rows]
+
+    def score_summaries(self) -> list[ScoreSummary]:
+        """Every score card's headline, oldest first; much faster than score_cards() over a long history."""
+        rows = self.db.execute("SELECT id, answer_id, item_id, scorer, overall, created_at FROM score_cards "
+                               "ORDER BY created_at, id")
+        return [ScoreSummary(id=row[0], answer_id=row[1], item_id=row[2], scorer=row[3], overall=row[4],
+                             created_at=datetime.fromisoformat(row[5])) for row in rows]
 
     # --- embeddings and reviews -----------------------------------------------------------------------------
 
@@ -346,6 +366,15 @@ class Storage:
 
     def reviews_due(self, at: datetime) -> list[ReviewState]:
         rows = self.db.table("review_schedule").rows_where("due_at <= ?", [at.isoformat()], order_by="due_at")
+        return [ReviewState.model_validate(_unrow(row, json_fields=("card",))) for row in rows]
+
+    def save_reviews(self, reviews: list[ReviewState]) -> None:
+        """Several review states in one transaction (the gap engine catching up on score cards)."""
+        with self.transaction():
+            self.db.table("review_schedule").upsert_all([_row(review) for review in reviews], pk="item_id")
+
+    def review_states(self) -> list[ReviewState]:
+        rows = self.db.table("review_schedule").rows_where(order_by="due_at")
         return [ReviewState.model_validate(_unrow(row, json_fields=("card",))) for row in rows]
 
 

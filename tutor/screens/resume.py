@@ -1,0 +1,171 @@
+"""Offered at start-up when an interview was interrupted (a kill, a crash, a closed terminal): resume it where it
+stopped, with the draft that was being typed, or set it aside."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar, cast
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tutor.records import AnswerStatus, Session, SessionStatus
+
+if TYPE_CHECKING:
+    from interviewers.clock import Clock
+    from interviewers.session import SessionEngine
+    from tutor.app import TutorApp
+
+
+class ResumeScreen(ModalScreen[None]):
+    """Lists unfinished interviews, newest first, with the draft answer of each."""
+
+    DEFAULT_CSS = """
+    ResumeScreen { align: center middle; }
+    ResumeScreen > #resume-box { width: 90%; max-width: 110; height: auto; max-height: 90%; border: thick $warning;
+                                 background: $surface; padding: 1 2; }
+    ResumeScreen #resume-title { text-style: bold; margin-bottom: 1; }
+    ResumeScreen #sessions { height: auto; max-height: 10; }
+    ResumeScreen #draft-preview { height: auto; max-height: 8; margin: 1 0; color: $text-muted; }
+    ResumeScreen #resume-actions { height: auto; }
+    ResumeScreen Button { margin-right: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "resume", "Resume", show=False),
+        Binding("d", "discard", "Set aside"),
+        Binding("escape", "later", "Not now"),
+    ]
+
+    def __init__(self, sessions: list[Session], *, clock: Clock | None = None) -> None:
+        super().__init__()
+        self.sessions = sessions
+        self.clock = clock
+
+    @property
+    def tutor(self) -> TutorApp:
+        return cast("TutorApp", self.app)
+
+    def compose(self) -> ComposeResult:
+        self.sessions = self._not_open_here(self.sessions)
+        count = len(self.sessions)
+        with Vertical(id="resume-box"):
+            yield Label(f"{count} interview{'s' if count != 1 else ''} did not finish. Resume where you stopped?",
+                        id="resume-title")
+            yield OptionList(*[Option(self._describe(session), id=session.id) for session in self.sessions],
+                             id="sessions")
+            yield Static(id="draft-preview")
+            with Horizontal(id="resume-actions"):
+                yield Button("Resume", id="resume", variant="primary")
+                yield Button("Set aside", id="discard", variant="error")
+                yield Button("Not now", id="later")
+
+    def _not_open_here(self, sessions: list[Session]) -> list[Session]:
+        """An interview started in this app before the start-up check ran is running, not interrupted."""
+        from tutor.screens.interview import LIVE_SESSIONS
+
+        return [session for session in sessions if session.id not in LIVE_SESSIONS]
+
+    def on_mount(self) -> None:
+        if not self.sessions:
+            self.dismiss(None)
+            return
+        sessions = self.query_one("#sessions", OptionList)
+        sessions.highlighted = 0
+        sessions.focus()
+
+    def _describe(self, session: Session) -> Text:
+        from interviewers.formats import load_formats
+        from interviewers.personas import load_personas
+        from question_bank.models import PersonaId
+
+        formats = load_formats()
+        title = formats[session.format].title if session.format in formats else (session.format or "interview")
+        persona = load_personas().get(PersonaId(session.persona)) if session.persona in set(PersonaId) else None
+        line = Text.assemble((title, "bold"), f" with {persona.name}" if persona else "",
+                             (f"   started {session.started_at:%Y-%m-%d %H:%M}, last saved {session.updated_at:%H:%M}",
+                              "dim"))
+        turns = self.tutor.services.storage.turns(session.id)
+        answered = sum(1 for turn in turns if turn.role == "candidate")
+        line.append(f"\n  {answered} answer(s) given", style="dim")
+        if session.status == SessionStatus.PAUSED:
+            line.append(", paused", style="dim")
+        return line
+
+    def _draft_of(self, session_id: str) -> str:
+        drafts = [answer for answer in self.tutor.services.storage.answers(status=AnswerStatus.DRAFT)
+                  if answer.session_id == session_id and answer.text.strip()]
+        return drafts[-1].text if drafts else ""
+
+    @on(OptionList.OptionHighlighted, "#sessions")
+    def _show_draft(self, event: OptionList.OptionHighlighted) -> None:
+        draft = self._draft_of(str(event.option.id))
+        preview = self.query_one("#draft-preview", Static)
+        if draft:
+            short = draft if len(draft) < 400 else draft[:400] + "…"
+            preview.update(Text.assemble(("Your draft: ", "bold"), short))
+        else:
+            preview.update(Text("No draft was being typed.", style="italic"))
+
+    def _selected(self) -> Session | None:
+        index = self.query_one("#sessions", OptionList).highlighted
+        return self.sessions[index] if index is not None and index < len(self.sessions) else None
+
+    @on(OptionList.OptionSelected, "#sessions")
+    @on(Button.Pressed, "#resume")
+    def action_resume(self) -> None:
+        session = self._selected()
+        if session is None:
+            return
+        self.query_one("#resume", Button).disabled = True
+        self._resume(session.id)
+
+    @work(thread=True, exclusive=True, group="resume")
+    def _resume(self, session_id: str) -> None:
+        services = self.tutor.services
+        try:
+            from interviewers.clock import SystemClock
+            from interviewers.session import SessionEngine
+
+            engine = SessionEngine.resume(services.storage, session_id, services.bank(), llm=services.llm(),
+                                          embedder=services.embedder(), clock=self.clock or SystemClock())
+        except Exception as error:
+            self.app.call_from_thread(self._resume_failed, error)
+            return
+        self.app.call_from_thread(self._open, engine)
+
+    def _resume_failed(self, error: Exception) -> None:
+        self.query_one("#resume", Button).disabled = False
+        self.notify(f"The interview could not be resumed: {error}", severity="error", timeout=10)
+
+    def _open(self, engine: SessionEngine) -> None:
+        from tutor.screens.interview import InterviewScreen
+
+        self.dismiss(None)
+        self.app.push_screen(InterviewScreen(engine))
+
+    @on(Button.Pressed, "#discard")
+    def action_discard(self) -> None:
+        """Marks the session abandoned: it stays in the database (its answers count) but is not offered again."""
+        session = self._selected()
+        if session is None:
+            return
+        storage = self.tutor.services.storage
+        storage.save_session(session.model_copy(update={"status": SessionStatus.ABANDONED}))
+        self.sessions = [s for s in self.sessions if s.id != session.id]
+        self.notify("Set aside; its answers are kept.", timeout=3)
+        if not self.sessions:
+            self.dismiss(None)
+            return
+        options = self.query_one("#sessions", OptionList)
+        options.clear_options()
+        options.add_options([Option(self._describe(s), id=s.id) for s in self.sessions])
+        options.highlighted = 0
+
+    @on(Button.Pressed, "#later")
+    def action_later(self) -> None:
+        self.dismiss(None)
