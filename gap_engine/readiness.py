@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from gap_engine.mastery import MasteryResult
-from gap_engine.models import PartProjection, Readiness, ReadyScale, ScorePoint
+from gap_engine.models import BandMark, PartProjection, Readiness, ReadyScale, ScorePoint
 from gap_engine.placement import Placement
 from question_bank.loader import Bank
 
@@ -70,7 +70,8 @@ def project(mastery: MasteryResult, placement: Placement, bank: Bank,
     return Readiness(projected_150=round(projected, 1), interval=interval, total_points=assessment.total_points,
                      band=band.label, band_advice=band.advice, parts=parts, coverage=round(coverage_share, 3),
                      mock_average=mock_average, mock_count=len(mock_scores), trend=trend, ready_scale=scale,
-                     ready_reason=reason)
+                     ready_reason=reason,
+                     band_marks=[BandMark(min_points=b.min_points, label=b.label) for b in assessment.bands])
 
 
 def mock_summary(mock_scores: Sequence[ScorePoint]) -> tuple[float | None, float | None]:

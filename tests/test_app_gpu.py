@@ -3,6 +3,8 @@ tests and the benchmark through the resident judge worker, and check the verdict
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from textual.widgets import DataTable
 
@@ -14,13 +16,16 @@ pytestmark = [pytest.mark.anyio, pytest.mark.gpu]
 PROBLEM = "cuda.softmax"
 
 
-async def wait_for_report(pilot: object, screen: object, previous: object, seconds: float = 600.0) -> None:
+async def wait_for_report(pilot: object, screen: object, previous: object, seconds: float = 300.0) -> None:
+    app = screen.app  # type: ignore[attr-defined]
     for _ in range(int(seconds / 0.2)):
         report = screen.last_report  # type: ignore[attr-defined]
         if report is not None and report is not previous:
             return
+        errors = [n.message for n in app._notifications if n.severity == "error"]
+        assert not errors, f"the judge run failed: {errors}"
         await pilot.pause(0.2)  # type: ignore[attr-defined]
-    raise AssertionError("the judge did not answer in time")
+    raise AssertionError(f"the judge did not answer in time; on screen:\n{screen_text(app)}")
 
 
 async def test_optimized_solution_passes_and_is_timed_in_the_app(bank: Bank) -> None:
@@ -59,6 +64,10 @@ async def test_optimized_solution_passes_and_is_timed_in_the_app(bank: Bank) -> 
         assert ("GB/s" in text or "TFLOP/s" in text) and "%" in text
         assert report.timing.speedup_over_naive is not None and report.timing.speedup_over_naive > 0
         assert not any(n.severity == "error" for n in app._notifications)
+        if os.environ.get("TUTOR_SCREENSHOT_DIR"):  # the README's picture of a judged run on a real GPU
+            app.save_screenshot("cuda-practice-h100.svg", path=os.environ["TUTOR_SCREENSHOT_DIR"])
+            for entry in report.timing.entries:
+                print(entry.model_dump_json())
     runs = app.services.storage.judge_runs(PROBLEM)
     assert [run.verdict for run in runs] == ["passed", "passed"]
     app.services.close()

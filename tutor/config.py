@@ -14,7 +14,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 
 APP_NAME = "gpu-interview-tutor"
-DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-5"
+DEFAULT_ANTHROPIC_MODEL = "claude-sonnet-4-6"
 
 # Environment variable -> settings field. TUTOR_HOME is handled in home_dirs().
 ENVIRONMENT = {

@@ -169,6 +169,10 @@ class Storage:
         self._check_header(path)
         connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
         self.db = sqlite_utils.Database(connection)
+        # sqlite-utils otherwise probes for upsert support by creating and dropping a scratch table in the user's file,
+        # which races with other threads on this shared connection ("database schema has changed"). Every SQLite
+        # Python ships with is newer than 3.24, where ON CONFLICT arrived.
+        self.db._supports_on_conflict = sqlite3.sqlite_version_info >= (3, 24, 0)
         try:
             version = self.db.execute("PRAGMA user_version").fetchone()[0]
             if version > SCHEMA_VERSION:

@@ -9,9 +9,11 @@ from __future__ import annotations
 import contextlib
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import traceback
+from collections.abc import Iterator
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
@@ -55,7 +57,8 @@ class JudgeWorker:
         parent, child = context.Pipe()
         process = context.Process(target=_worker_main, args=(child, str(self.log_path), str(self.cache_dir)),
                                   daemon=True, name="tutor-judge-worker")
-        process.start()
+        with _real_stderr():
+            process.start()
         child.close()
         self._process, self._connection = process, parent
         self.starts += 1
@@ -154,6 +157,26 @@ class JudgeWorker:
         if size > STDOUT_EXCERPT_BYTES:
             text += f"\n... ({size - STDOUT_EXCERPT_BYTES} more bytes of output not shown)"
         return text
+
+
+@contextlib.contextmanager
+def _real_stderr() -> Iterator[None]:
+    """multiprocessing hands sys.stderr's file descriptor to its resource tracker; inside a Textual app (or pytest's
+    capture) sys.stderr is a Python object whose fileno() is not a real descriptor, and the start fails with "bad
+    value(s) in fds_to_keep". Starting with the process's own stderr avoids that; the child sends its output to
+    the log file anyway."""
+    try:
+        valid = sys.stderr is not None and sys.stderr.fileno() >= 0
+    except (AttributeError, OSError, ValueError):
+        valid = False
+    if valid or sys.__stderr__ is None:
+        yield
+        return
+    replaced, sys.stderr = sys.stderr, sys.__stderr__
+    try:
+        yield
+    finally:
+        sys.stderr = replaced
 
 
 def _worker_main(connection: Connection, log_path: str, cache_dir: str) -> None:
