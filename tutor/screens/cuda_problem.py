@@ -313,7 +313,6 @@ class CudaProblemScreen(Screen[None]):
         services = self.tutor.services
         try:
             from rubrics.scoring import score_answer
-
             from tutor.screens.question import schedule_review
 
             card = score_answer(self.question, source, llm=services.llm(), embedder=services.embedder(),
