@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
+
+from textual.pilot import Pilot
 
 from question_bank.loader import Bank
 from tutor.app import TutorApp
@@ -33,3 +36,12 @@ def screen_text(app: TutorApp) -> str:
             line = line.ljust(round(x / 12.2)) + text
         lines.append(line.replace("\xa0", " ").rstrip())
     return "\n".join(lines)
+
+
+async def wait_until(pilot: Pilot[None], condition: Callable[[], object], seconds: float = 120.0) -> None:
+    """Lets the app run until `condition()` is true; fails the test after `seconds`."""
+    for _ in range(int(seconds / 0.1)):
+        if condition():
+            return
+        await pilot.pause(0.1)
+    raise AssertionError(f"condition not met within {seconds:.0f} s")

@@ -9,20 +9,12 @@ import pytest
 from textual.widgets import Button, DataTable
 
 from question_bank.loader import Bank
-from tests.app_pilot import make_app, screen_text
+from tests.app_pilot import make_app, screen_text, wait_until
 from tutor.widgets.cuda_editor import CudaEditor, cuda_language
 
 pytestmark = pytest.mark.anyio
 PROBLEM = "cuda.vector-add"
 needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="needs nvcc (the CUDA toolkit) to compile")
-
-
-async def wait_until(pilot: object, condition: object, seconds: float = 120.0) -> None:
-    for _ in range(int(seconds / 0.1)):
-        if condition():  # type: ignore[operator]
-            return
-        await pilot.pause(0.1)  # type: ignore[attr-defined]
-    raise AssertionError("condition not met in time")
 
 
 def test_cuda_highlighting_is_registered() -> None:
@@ -64,7 +56,7 @@ async def test_without_gpu_run_compiles_and_reports_resources(bank: Bank) -> Non
         screen = app.screen
         assert "Compile" in str(screen.query_one("#run", Button).label)
         assert screen.query_one("#bench", Button).disabled
-        assert "needs an NVIDIA GPU" in screen_text(app)
+        await wait_until(pilot, lambda: "needs an NVIDIA GPU" in screen_text(app), seconds=10)  # once repainted
         screen.query_one("#code", CudaEditor).load_text(solution)
         await pilot.press("ctrl+r")
         await wait_until(pilot, lambda: screen.last_report is not None)  # type: ignore[attr-defined]

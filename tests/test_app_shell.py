@@ -7,7 +7,7 @@ from pydantic import SecretStr
 
 from question_bank.loader import Bank
 from tests.app_pilot import make_app, screen_text
-from tutor.app import SCREENS_BY_NAME, TutorApp, screen_class
+from tutor.app import KEPT_SCREENS, SCREENS_BY_NAME, TutorApp, screen_class
 from tutor.config import config_path, load_settings
 from tutor.services import Services, save_config_values
 
@@ -220,3 +220,27 @@ async def test_practice_is_kept_with_its_search_between_visits(bank: Bank) -> No
         app.action_open("practice")  # from deeper down: back to the kept screen, not a second copy
         await pilot.pause()
         assert app.screen is first and [type(s).__name__ for s in app.screen_stack].count("PracticeScreen") == 1
+
+
+async def test_kept_screens_are_built_off_stage_and_shown_without_a_rebuild(bank: Bank) -> None:
+    """The kept screens are composed while Home is idle (through Textual's own mount step, which a Textual upgrade
+    could change: this test is what notices), and opening one shows that very instance."""
+    settings, _ = load_settings()
+    app = TutorApp(Services(settings, bank=bank, gpu=False), warm_up=False, prebuild=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        for _ in range(300):
+            if "screens_built" in app.steps_done:
+                break
+            await pilot.pause(0.1)
+        assert "screens_built" in app.steps_done
+        assert type(app.screen).__name__ == "HomeScreen"  # built behind Home, never shown
+        built = {name: app.get_screen(name) for name in KEPT_SCREENS}
+        assert all(screen.is_running and screen.query("Footer") for screen in built.values())
+        for name, screen in built.items():
+            app.action_open(name)
+            await pilot.pause()
+            assert app.screen is screen
+            assert screen.is_current and screen_text(app).strip()  # shown and painted
+            app.pop_screen()
+            await pilot.pause()
+    app.services.close()

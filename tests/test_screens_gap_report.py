@@ -98,3 +98,29 @@ async def test_report_with_no_history_says_so_and_marks_nothing_weak(bank: Bank)
         table = screen.query_one("#topics", DataTable)
         assert all(key.startswith("module:") for key in _row_keys(table))
         assert "No recommendations yet" in shown_text(screen.query_one("#recommendations-body", Static))
+
+
+async def test_kept_report_is_rebuilt_on_a_later_visit_only_when_the_history_changed(bank: Bank) -> None:
+    app = make_app(embed_bank_once(bank))
+    store_history(app.services.storage, bank, per_category=1)
+    async with app.run_test(size=(100, 32)) as pilot:
+        app.action_open("gap_report")
+        await wait_for(pilot, lambda: isinstance(app.screen, GapReportScreen) and app.screen.report is not None,
+                       timeout=120)
+        screen = app.screen
+        assert isinstance(screen, GapReportScreen)
+        first = screen.report
+        assert first is not None
+        app.pop_screen()
+        await settle(pilot, timeout=60)
+        app.action_open("gap_report")  # nothing changed: the kept screen shows the same report, not a rebuild
+        await settle(pilot, timeout=60)
+        assert app.screen is screen and screen.report is first
+
+        app.pop_screen()
+        await settle(pilot, timeout=60)
+        store_history(app.services.storage, bank, per_category=2)  # more answers scored meanwhile
+        app.action_open("gap_report")
+        await wait_for(pilot, lambda: screen.report is not first, timeout=120)
+        assert screen.report is not None
+        assert screen.report.learner.answers_scored > first.learner.answers_scored

@@ -6,6 +6,8 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -150,3 +152,25 @@ def test_sigkill_mid_transaction_keeps_every_committed_row(tmp_path: Path) -> No
     assert storage.integrity_check() == "ok"
     items = {answer.item_id for answer in storage.answers()}
     assert items == {f"core.item-{number}" for number in range(200)}
+
+
+def test_closing_while_another_thread_queries_waits_for_it_instead_of_crashing(tmp_path: Path) -> None:
+    storage = Storage(tmp_path / "tutor.db")
+    for number in range(200):
+        storage.save_answer(Answer(item_id=f"core.item-{number}", text="draft " * 50))
+    ended: list[BaseException] = []
+
+    def keep_reading() -> None:
+        try:
+            while True:
+                storage.answers()
+        except BaseException as error:  # the end this test expects: a clear error once the file is closed
+            ended.append(error)
+
+    reader = threading.Thread(target=keep_reading)
+    reader.start()
+    time.sleep(0.2)
+    storage.close()
+    reader.join(timeout=10)
+    assert not reader.is_alive()
+    assert len(ended) == 1 and isinstance(ended[0], sqlite3.ProgrammingError), ended

@@ -7,6 +7,8 @@ a time, with the step shown in the status line of the app's screens. Screens are
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import importlib
 import inspect
 import os
@@ -21,6 +23,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
+from textual.widget import AwaitMount
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from tutor.config import ConfigError, Settings, home_dirs, load_settings
@@ -68,9 +71,10 @@ SCREENS_BY_NAME: dict[str, ScreenEntry] = {
 }
 
 
-# Screens made once and kept (installed) after their first opening: going back to them costs a repaint, not a
-# compose, and they keep their state (Practice keeps its search and filters).
-KEPT_SCREENS = frozenset({"practice", "settings"})
+# Screens made once and kept (installed): built off-stage while Home is idle (`_prebuild_screens`), so opening one
+# costs a layout and a repaint, not a compose and a first styling (tens of ms instead of hundreds on two cores), and
+# they keep their state (Practice its search and filters, the set-up its choices). Each refreshes its data when shown.
+KEPT_SCREENS = ("practice", "interview_setup", "gap_report", "progress", "settings")
 
 
 class ScreenNotBuilt(Exception):
@@ -108,14 +112,16 @@ class TutorApp(App[None]):
     status_text: reactive[str] = reactive("")
 
     def __init__(self, services: Services | None = None, *, settings: Settings | None = None,
-                 warm_up: bool = True) -> None:
+                 warm_up: bool = True, prebuild: bool | None = None) -> None:
         """`services` ready-made (tests) or None: built in a worker after the first frame. `warm_up=False` skips
-        loading the embedding model, LLM and judge worker in the background (tests and screenshots)."""
+        loading the embedding model, LLM and judge worker in the background (tests and screenshots). `prebuild`
+        (default: as `warm_up`) builds the kept screens off-stage after start-up."""
         self._services = services
         self._owns_services = services is None
         self._services_lock = threading.Lock()
         self.services_error: str | None = None
         self.warm_up = warm_up
+        self.prebuild = warm_up if prebuild is None else prebuild
         self.settings, settings_problem = (settings, None) if settings is not None else _settings_or_defaults()
         if services is not None:
             self.settings = services.settings
@@ -124,6 +130,7 @@ class TutorApp(App[None]):
         self.theme = LIGHT_THEME if self.settings.theme == "light" else DARK_THEME
         self.started_at = time.perf_counter()
         self.steps_done: dict[str, float] = {}  # start-up step -> seconds after start, for the benchmark and Settings
+        self._run_marker: Path | None = None  # this run's marker (tutor.app_runs), removed when the app closes
 
     # --- services ---------------------------------------------------------------------------------------------
 
@@ -174,6 +181,7 @@ class TutorApp(App[None]):
             ("llm", "setting up the language model…", lambda: self.services.llm()),
             ("gpu", "looking for an NVIDIA GPU…", self._start_judge_worker),
             ("embedder", "loading the embedding model (first time: a few seconds)…", lambda: self.services.embedder().warm()),
+            ("heap", "", _freeze_long_lived_objects),
         ]
         if not self.warm_up:
             steps = steps[:4]
@@ -240,21 +248,50 @@ class TutorApp(App[None]):
             await holder.remove()
         except Exception as error:  # only a speed-up: never let it bother the user
             self.log.warning("widget CSS warm-up failed", repr(error))
+        if self.prebuild:
+            self._prebuild_screens()
+
+    @work(exclusive=True, group="prebuild", exit_on_error=False)
+    async def _prebuild_screens(self) -> None:
+        """Compose and mount each kept screen off-stage, one at a time with the event loop free in between, so a key
+        pressed meanwhile waits for one screen's build at most."""
+        for name in KEPT_SCREENS:
+            if self.services_error or get_current_worker().is_cancelled:
+                return
+            try:
+                screen = self._kept_screen(name)
+                if not screen.is_running:
+                    # Textual mounts a screen when it is first pushed; this is that same step, taken early.
+                    await AwaitMount(screen, self._register(self, screen))
+                    screen._refresh_layout(self.size)
+            except Exception as error:  # only a speed-up: the screen is built when opened instead
+                self.log.warning(f"building the {name} screen ahead failed", repr(error))
+            await asyncio.sleep(0.05)
+        self.steps_done["screens_built"] = time.perf_counter() - self.started_at
+
+    def _kept_screen(self, name: str) -> Screen[Any]:
+        """The kept screen `name`, made and installed on first use."""
+        if not self.is_screen_installed(name):
+            self.install_screen(screen_class(name)(), name)
+        return self.get_screen(name)
 
     def _offer_resume(self) -> None:
+        """Interviews that did not finish, and, if the last run never closed, the practice drafts written in it."""
         from interviewers.session import SessionEngine
+        from tutor.app_runs import begin_run, interrupted_drafts
 
-        unfinished = SessionEngine.unfinished(self.services.storage)
-        if unfinished:
-            self.call_from_thread(self._push_resume, unfinished)
+        storage = self.services.storage
+        self._run_marker, interrupted_since = begin_run(self.services.settings.data_dir)
+        unfinished = SessionEngine.unfinished(storage)
+        drafts = interrupted_drafts(storage, interrupted_since) if interrupted_since else []
+        drafts = [draft for draft in drafts if draft.item_id in self.services.bank().questions]  # items still there
+        if unfinished or drafts:
+            self.call_from_thread(self._push_resume, unfinished, drafts)
 
-    def _push_resume(self, sessions: list[Any]) -> None:
-        try:
-            from tutor.screens.resume import ResumeScreen
-        except ModuleNotFoundError:
-            self.notify(f"{len(sessions)} interview(s) did not finish; resuming needs the interview screens.", timeout=8)
-            return
-        self.push_screen(ResumeScreen(sessions))
+    def _push_resume(self, sessions: list[Any], drafts: list[Any]) -> None:
+        from tutor.screens.resume import ResumeScreen
+
+        self.push_screen(ResumeScreen(sessions, drafts))
 
     def _start_judge_worker(self) -> None:
         if self.services.judge_worker() is None:
@@ -313,9 +350,7 @@ class TutorApp(App[None]):
         if name not in KEPT_SCREENS:
             self.push_screen(screen())
             return
-        if not self.is_screen_installed(name):
-            self.install_screen(screen(), name)
-        kept = self.get_screen(name)
+        kept = self._kept_screen(name)
         if kept in self.screen_stack:  # further down: come back to it rather than stack it twice
             while self.screen is not kept:
                 self.pop_screen()
@@ -357,6 +392,10 @@ class TutorApp(App[None]):
         yield from super().get_system_commands(screen)
 
     def on_unmount(self) -> None:
+        if self._run_marker is not None:
+            from tutor.app_runs import end_run
+
+            end_run(self._run_marker)
         if self._services is not None and self._owns_services:
             self._services.close()  # services passed in (tests) belong to the caller
 
@@ -367,6 +406,14 @@ class StartupStepDone(Message):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
+
+
+def _freeze_long_lived_objects() -> None:
+    """Moves what start-up loaded (the bank, torch, the embedding model: a million objects) out of the garbage
+    collector's reach. Without this every full collection walks all of it, a 100-400 ms stall of the UI that lands on
+    whatever the user does next; with it a full collection only walks what was made since. No collection first: that
+    would itself stall the UI for as long, and what start-up leaves as cyclic garbage is small."""
+    gc.freeze()
 
 
 def _bank_items_provider() -> type[Provider]:

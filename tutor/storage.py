@@ -159,12 +159,30 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+def _one_at_a_time(cls: type[Storage]) -> type[Storage]:
+    """Every public method of `cls` holds the storage's lock while it runs. One connection serves the app's UI thread
+    and its workers; closing it while another thread is inside a query crashes the process (seen when the app quit
+    while a start-up step was reading), so `close` waits for the lock too."""
+    for name, method in list(vars(cls).items()):
+        if name.startswith("_") or not callable(method) or name in {"transaction", "close"}:
+            continue
+
+        def locked(self: Storage, *args: Any, __method: Callable[..., Any] = method, **kwargs: Any) -> Any:
+            with self._lock:
+                return __method(self, *args, **kwargs)
+
+        locked.__name__, locked.__doc__, locked.__wrapped__ = name, method.__doc__, method  # type: ignore[attr-defined]
+        setattr(cls, name, locked)
+    return cls
+
+
+@_one_at_a_time
 class Storage:
     """The typed door to the database: pydantic models in, pydantic models out."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._transaction_lock = threading.RLock()
+        self._lock = threading.RLock()
         path.parent.mkdir(parents=True, exist_ok=True)
         self._check_header(path)
         connection = sqlite3.connect(path, timeout=10, isolation_level=None, check_same_thread=False)
@@ -211,12 +229,13 @@ class Storage:
                 self.db.execute(f"PRAGMA user_version = {number + 1}")
 
     def close(self) -> None:
-        self.db.conn.close()
+        with self._lock:
+            self.db.conn.close()
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
         # One connection serves the app's UI thread and its workers: one transaction at a time on it.
-        with self._transaction_lock:
+        with self._lock:
             self.db.execute("BEGIN IMMEDIATE")
             try:
                 yield
@@ -227,6 +246,16 @@ class Storage:
 
     def integrity_check(self) -> str:
         return str(self.db.execute("PRAGMA integrity_check").fetchone()[0])
+
+    def history_mark(self) -> tuple[object, ...]:
+        """Changes whenever something the reports read changes: an answer submitted, a score card or judge run added,
+        a self-rating saved. Max and count over primary keys and one small table, so a screen can ask it on every
+        visit to decide whether to rebuild."""
+        return tuple(self.db.execute("""
+            SELECT (SELECT count(*) FROM answers WHERE status = ?),
+                   (SELECT max(id) FROM score_cards), (SELECT max(id) FROM judge_runs),
+                   (SELECT max(updated_at) FROM self_assessment), (SELECT count(*) FROM self_assessment)
+        """, [AnswerStatus.SUBMITTED.value]).fetchone())
 
     # --- sessions and turns ---------------------------------------------------------------------------------
 

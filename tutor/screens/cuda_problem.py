@@ -15,14 +15,16 @@ from typing import TYPE_CHECKING, ClassVar, Literal, cast
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.lazy import Lazy
 from textual.screen import Screen
-from textual.widgets import Button, Footer, Header, Markdown, ProgressBar, Static, TabbedContent, TabPane
+from textual.widgets import Button, Footer, Header, ProgressBar, Static, TabbedContent, TabPane
 from textual.worker import Worker, get_current_worker
 
 from tutor.records import Answer, JudgeRun
 from tutor.widgets.cuda_editor import CudaEditor
 from tutor.widgets.judge_results import JudgeResultsView
+from tutor.widgets.markdown_text import MarkdownText
 from tutor.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -74,19 +76,21 @@ class CudaProblemScreen(Screen[None]):
         return self.query_one("#code", CudaEditor)
 
     def compose(self) -> ComposeResult:
+        code = self._initial_code()  # first: it loads the draft, whose hints the statement shows
         yield Header()
         with TabbedContent(initial="code-tab", id="tabs"):
             with TabPane("Statement", id="statement-tab"):
-                yield Markdown(self._statement(), id="statement")
+                # The statement and results tabs start hidden: mounted just after the first frame, as Textual advises
+                yield Lazy(VerticalScroll(MarkdownText(self._statement(), id="statement"), id="statement-scroll"))
             with TabPane("Code", id="code-tab"), Vertical():
-                yield CudaEditor(self._initial_code(), id="code")
+                yield CudaEditor(code, id="code")
                 with Horizontal(id="actions"):
                     yield Button("Run tests  ctrl+r", id="run", variant="primary", compact=True)
                     yield Button("Benchmark  ctrl+b", id="bench", compact=True)
                     yield Button("Submit  ctrl+s", id="submit", compact=True)
                     yield Button("Cancel  esc", id="cancel", variant="warning", compact=True)
             with TabPane("Results", id="results-tab"):
-                yield JudgeResultsView(id="results")
+                yield Lazy(JudgeResultsView(id="results"))
         with Horizontal(id="progress-row"):
             yield Static("", id="phase")
             yield ProgressBar(total=None, show_eta=False, show_percentage=False, id="progress")
@@ -125,8 +129,6 @@ class CudaProblemScreen(Screen[None]):
         self.query_one("#progress-row").display = False
         if self._restored:
             self.notify("Your saved code was restored.", timeout=3)
-        if self.answer.hints_used:
-            self._refresh_statement()
         self.editor.focus()
         self.set_interval(AUTOSAVE_SECONDS, self.save_draft)
         self._check_gpu()
@@ -387,7 +389,7 @@ class CudaProblemScreen(Screen[None]):
         self.notify("Hint added at the end of the statement; hints lower the score a little.", timeout=4)
 
     def _refresh_statement(self) -> None:
-        self.query_one("#statement", Markdown).update(self._statement())
+        self.query_one("#statement", MarkdownText).update_markdown(self._statement())
 
     def action_tab(self, name: str) -> None:
         self.query_one("#tabs", TabbedContent).active = f"{name}-tab"

@@ -116,6 +116,8 @@ class GapReportScreen(Screen[None]):
         self.now = now  # None: the time the report is built; snapshots pass a fixed time
         self.report: GapReport | None = None
         self.show_untested = False
+        self.selected_key = ""  # the topics table's row shown in the evidence pane
+        self._built_for: tuple[object, ...] | None = None  # the history mark and the day the report was built for
 
     @property
     def tutor(self) -> TutorApp:
@@ -145,21 +147,31 @@ class GapReportScreen(Screen[None]):
         self.query_one("#evidence", VerticalScroll).border_title = "Evidence"
         reviews = self.query_one("#reviews", DataTable)
         reviews.add_columns("due", "question", "last score", "last rating")
-        self.action_rebuild()
+
+    def on_screen_resume(self) -> None:
+        """The screen is kept between visits (and may be built before the first): the report is built when the
+        screen is shown, and rebuilt on a later visit only if answers, runs or ratings changed or the day turned.
+        The last report stays on screen while a new one is built."""
+        if self.report is None:
+            self.query_one("#loading").display = True
+        self._build(force=False)
 
     # --- building --------------------------------------------------------------------------------------------
 
     def action_rebuild(self) -> None:
         self.query_one("#loading").display = True
-        self._build()
+        self._build(force=True)
 
     @work(thread=True, exclusive=True, group="gap-report")
-    def _build(self) -> None:
+    def _build(self, *, force: bool) -> None:
         services = self.tutor.services
         step = self.query_one("#loading-step", Static)
         try:
             from gap_engine.report import build_report
 
+            built_for = (services.storage.history_mark(), (self.now or datetime.now(UTC)).date())
+            if not force and self.report is not None and built_for == self._built_for:
+                return
             self.app.call_from_thread(step.update, "Loading the question bank…")
             bank = services.bank()
             embedder = services.embedder()
@@ -172,6 +184,7 @@ class GapReportScreen(Screen[None]):
         except Exception as error:  # a notification with the cause, never a traceback
             self.app.call_from_thread(self._build_failed, error)
             return
+        self._built_for = built_for
         self.app.call_from_thread(self.show_report, report, bank)
 
     def _build_failed(self, error: Exception) -> None:
@@ -204,8 +217,10 @@ class GapReportScreen(Screen[None]):
                     continue
                 table.add_row(*topic_cells(topic), key=f"topic:{topic.topic_id}")
         if table.row_count:
-            table.move_cursor(row=0)
-            self._show_row(0)
+            keys = [str(row.key.value) for row in table.ordered_rows]
+            row = keys.index(self.selected_key) if self.selected_key in keys else 0  # a rebuild keeps your place
+            table.move_cursor(row=row)
+            self._show_row(row)
 
     def _fill_reviews(self) -> None:
         assert self.report is not None

@@ -4,7 +4,7 @@ the self-assessment matrix of 003_* (ten components rated 1-5 against a target),
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, ClassVar, cast
 
 from rich.text import Text
@@ -39,6 +39,7 @@ class ProgressScreen(Screen[None]):
         self.now = now
         self.ratings: dict[str, SelfRating] = {}
         self.topics: list[TopicMastery] = []
+        self._loaded_for: tuple[object, ...] | None = None  # the history mark and the day last loaded for
 
     @property
     def tutor(self) -> TutorApp:
@@ -65,6 +66,10 @@ class ProgressScreen(Screen[None]):
         self.query_one("#totals", Static).update(Text("Loading progress…", style="dim"))
         self.query_one("#solved", DataTable).can_focus = False
         self.query_one("#self-assessment", DataTable).focus()
+
+    def on_screen_resume(self) -> None:
+        """Kept between visits (and possibly built before the first): loaded when shown, reloaded on a later visit
+        only if the history changed or the day turned."""
         self._load()
 
     @work(thread=True, exclusive=True, group="progress")
@@ -75,6 +80,9 @@ class ProgressScreen(Screen[None]):
 
         services = self.tutor.services
         try:
+            loaded_for = (services.storage.history_mark(), (self.now or datetime.now(UTC)).date())
+            if loaded_for == self._loaded_for:
+                return
             bank = services.bank()
             data = progress(services.storage, bank, self.now)
             ratings = services.storage.self_ratings()
@@ -91,6 +99,7 @@ class ProgressScreen(Screen[None]):
             self.app.call_from_thread(self.notify, f"Measured mastery is unavailable: {error}", severity="warning",
                                       timeout=8)
             return
+        self._loaded_for = loaded_for
         self.app.call_from_thread(self.show_measured, list(report.topics))
 
     def show_progress(self, data: Progress, ratings: list[SelfRating]) -> None:

@@ -15,6 +15,7 @@ from textual.widgets import Button, Footer, Header, Markdown, Static, TextArea
 from textual.worker import Worker, get_current_worker
 
 from tutor.records import Answer
+from tutor.widgets.markdown_text import MarkdownText
 from tutor.widgets.status_line import StatusLine
 
 if TYPE_CHECKING:
@@ -62,7 +63,7 @@ class QuestionScreen(Screen[None]):
                 yield Static(Text.assemble((question.title, "bold"), (f"   {question.category.value} · "
                              f"{question.difficulty.value} · about {question.time_budget_minutes} min", "dim")),
                              id="question-title")
-                yield Markdown(question.prompt, id="prompt")
+                yield MarkdownText(question.prompt, id="prompt")
                 yield Static(id="hints")
             yield self._editor
             with Horizontal(id="actions"):

@@ -1,5 +1,6 @@
-"""Offered at start-up when an interview was interrupted (a kill, a crash, a closed terminal): resume it where it
-stopped, with the draft that was being typed, or set it aside."""
+"""Offered at start-up when work was interrupted (a kill, a crash, a closed terminal): an interview resumes where it
+stopped, with the draft that was being typed; a practice answer or CUDA solution being written reopens with its
+draft. Either can be set aside instead."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tutor.records import AnswerStatus, Session, SessionStatus
+from tutor.records import Answer, AnswerStatus, Session, SessionStatus
 
 if TYPE_CHECKING:
     from interviewers.clock import Clock
@@ -23,7 +24,8 @@ if TYPE_CHECKING:
 
 
 class ResumeScreen(ModalScreen[None]):
-    """Lists unfinished interviews, newest first, with the draft answer of each."""
+    """Unfinished interviews, newest first, then the practice drafts of a run that never closed; the highlighted
+    one's draft is shown below the list."""
 
     DEFAULT_CSS = """
     ResumeScreen { align: center middle; }
@@ -41,9 +43,11 @@ class ResumeScreen(ModalScreen[None]):
         Binding("escape", "later", "Not now"),
     ]
 
-    def __init__(self, sessions: list[Session], *, clock: Clock | None = None) -> None:
+    def __init__(self, sessions: list[Session], drafts: list[Answer] | None = None, *,
+                 clock: Clock | None = None) -> None:
         super().__init__()
         self.sessions = sessions
+        self.drafts = drafts or []
         self.clock = clock
 
     @property
@@ -52,17 +56,31 @@ class ResumeScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         self.sessions = self._not_open_here(self.sessions)
-        count = len(self.sessions)
         with Vertical(id="resume-box"):
-            yield Label(f"{count} interview{'s' if count != 1 else ''} did not finish. Resume where you stopped?",
-                        id="resume-title")
-            yield OptionList(*[Option(self._describe(session), id=session.id) for session in self.sessions],
-                             id="sessions")
+            yield Label(self._title(), id="resume-title")
+            yield OptionList(*self._options(), id="sessions")
             yield Static(id="draft-preview")
             with Horizontal(id="resume-actions"):
                 yield Button("Resume", id="resume", variant="primary")
                 yield Button("Set aside", id="discard", variant="error")
                 yield Button("Not now", id="later")
+
+    def _title(self) -> str:
+        parts = []
+        if self.sessions:
+            count = len(self.sessions)
+            parts.append(f"{count} interview{'s' if count != 1 else ''} did not finish")
+        if self.drafts:
+            count = len(self.drafts)
+            parts.append(f"the app closed while you were writing {count} practice answer{'s' if count != 1 else ''}")
+        if not parts:  # nothing left to offer: the screen closes as it mounts
+            return ""
+        title = "; ".join(parts)
+        return title[0].upper() + title[1:] + ". Resume where you stopped?"
+
+    def _options(self) -> list[Option]:
+        return ([Option(self._describe(session), id=f"session:{session.id}") for session in self.sessions] +
+                [Option(self._describe_draft(draft), id=f"draft:{draft.id}") for draft in self.drafts])
 
     def _not_open_here(self, sessions: list[Session]) -> list[Session]:
         """An interview started in this app before the start-up check ran is running, not interrupted."""
@@ -71,7 +89,7 @@ class ResumeScreen(ModalScreen[None]):
         return [session for session in sessions if session.id not in LIVE_SESSIONS]
 
     def on_mount(self) -> None:
-        if not self.sessions:
+        if not self.sessions and not self.drafts:
             self.dismiss(None)
             return
         sessions = self.query_one("#sessions", OptionList)
@@ -96,6 +114,12 @@ class ResumeScreen(ModalScreen[None]):
             line.append(", paused", style="dim")
         return line
 
+    def _describe_draft(self, draft: Answer) -> Text:
+        title = self.tutor.services.bank().get(draft.item_id).title
+        kind = "CUDA solution" if draft.code else "answer"
+        return Text.assemble((title, "bold"), f"  practice {kind}",
+                             (f"   last saved {draft.updated_at.astimezone():%Y-%m-%d %H:%M}", "dim"))
+
     def _draft_of(self, session_id: str) -> str:
         drafts = [answer for answer in self.tutor.services.storage.answers(status=AnswerStatus.DRAFT)
                   if answer.session_id == session_id and answer.text.strip()]
@@ -103,7 +127,12 @@ class ResumeScreen(ModalScreen[None]):
 
     @on(OptionList.OptionHighlighted, "#sessions")
     def _show_draft(self, event: OptionList.OptionHighlighted) -> None:
-        draft = self._draft_of(str(event.option.id))
+        kind, _, ident = str(event.option.id).partition(":")
+        if kind == "session":
+            draft = self._draft_of(ident)
+        else:
+            answer = next(answer for answer in self.drafts if str(answer.id) == ident)
+            draft = answer.code or answer.text
         preview = self.query_one("#draft-preview", Static)
         if draft:
             short = draft if len(draft) < 400 else draft[:400] + "…"
@@ -111,18 +140,23 @@ class ResumeScreen(ModalScreen[None]):
         else:
             preview.update(Text("No draft was being typed.", style="italic"))
 
-    def _selected(self) -> Session | None:
+    def _selected(self) -> Session | Answer | None:
         index = self.query_one("#sessions", OptionList).highlighted
-        return self.sessions[index] if index is not None and index < len(self.sessions) else None
+        entries: list[Session | Answer] = [*self.sessions, *self.drafts]
+        return entries[index] if index is not None and index < len(entries) else None
 
     @on(OptionList.OptionSelected, "#sessions")
     @on(Button.Pressed, "#resume")
     def action_resume(self) -> None:
-        session = self._selected()
-        if session is None:
+        selected = self._selected()
+        if selected is None:
+            return
+        if isinstance(selected, Answer):
+            self.dismiss(None)
+            self.tutor.open_item(selected.item_id)  # the item's screen restores its own draft
             return
         self.query_one("#resume", Button).disabled = True
-        self._resume(session.id)
+        self._resume(selected.id)
 
     @work(thread=True, exclusive=True, group="resume")
     def _resume(self, session_id: str) -> None:
@@ -150,20 +184,26 @@ class ResumeScreen(ModalScreen[None]):
 
     @on(Button.Pressed, "#discard")
     def action_discard(self) -> None:
-        """Marks the session abandoned: it stays in the database (its answers count) but is not offered again."""
-        session = self._selected()
-        if session is None:
+        """An interview is marked abandoned: it stays in the database (its answers count) but is not offered again.
+        A practice draft stays a draft (Practice shows it under 'with a draft'); it only leaves this list."""
+        selected = self._selected()
+        if selected is None:
             return
-        storage = self.tutor.services.storage
-        storage.save_session(session.model_copy(update={"status": SessionStatus.ABANDONED}))
-        self.sessions = [s for s in self.sessions if s.id != session.id]
-        self.notify("Set aside; its answers are kept.", timeout=3)
-        if not self.sessions:
+        if isinstance(selected, Answer):
+            self.drafts = [draft for draft in self.drafts if draft.id != selected.id]
+            self.notify("Kept as a draft: Practice shows it under 'with a draft'.", timeout=3)
+        else:
+            storage = self.tutor.services.storage
+            storage.save_session(selected.model_copy(update={"status": SessionStatus.ABANDONED}))
+            self.sessions = [s for s in self.sessions if s.id != selected.id]
+            self.notify("Set aside; its answers are kept.", timeout=3)
+        if not self.sessions and not self.drafts:
             self.dismiss(None)
             return
+        self.query_one("#resume-title", Label).update(self._title())
         options = self.query_one("#sessions", OptionList)
         options.clear_options()
-        options.add_options([Option(self._describe(s), id=s.id) for s in self.sessions])
+        options.add_options(self._options())
         options.highlighted = 0
 
     @on(Button.Pressed, "#later")

@@ -67,12 +67,11 @@ class SettingsScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self._show_static_parts()
-        self._check_gpu()
         self.query_one("#provider", Select).focus()
 
     def on_screen_resume(self) -> None:
-        """Kept between visits: show the saved values again (unsaved edits are dropped) and fresh statuses."""
+        """Kept between visits (and possibly built before the first): show the saved values (unsaved edits are
+        dropped) and fresh statuses each time the screen is shown."""
         settings = self.tutor.services.settings
         self.query_one("#provider", Select).value = settings.provider
         self.query_one("#anthropic_model", Input).value = settings.anthropic_model
