@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from textual.widgets import DataTable, Input, TextArea
+from textual.widgets import DataTable, Input, Static, TextArea
 
 from question_bank.loader import Bank
 from tests.app_pilot import make_app, screen_text, wait_until
+from tests.screens_support import shown_text
 from tutor.records import AnswerStatus, ReviewState
 from tutor.screens.practice import Filters, ItemState, filter_items
 
@@ -99,6 +100,36 @@ async def test_enter_opens_a_question_and_the_draft_survives_reopening(bank: Ban
         assert editor.text == draft.text
         assert "Hint 1:" in screen_text(app) or app.screen.answer.hints_used == 1  # type: ignore[attr-defined]
     assert len(app.services.storage.answers(item_id)) == 1  # one draft row, updated in place
+
+
+async def test_one_question_screen_is_refilled_for_each_question_without_mixing_drafts(bank: Bank) -> None:
+    app = make_app(bank)
+    first, second = bank.get("arch.async-copy-and-tma"), bank.get("cudaperf.memory-coalescing")
+    assert first.hints
+    async with app.run_test(size=(80, 24)) as pilot:
+        app.open_item(first.id)
+        await pilot.pause()
+        screen = app.screen
+        await pilot.press(*"TMA moves tiles.", "ctrl+g")  # a draft and a hint on the first
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        app.open_item(second.id)
+        await pilot.pause()
+        assert app.screen is screen and screen.question.id == second.id  # type: ignore[attr-defined]
+        assert screen.query_one("#answer", TextArea).text == ""
+        assert screen.answer.hints_used == 0 and "Hint" not in shown_text(screen.query_one("#hints", Static))  # type: ignore[attr-defined]
+        assert second.title in screen_text(app) and first.title[:40] not in screen_text(app)
+        await pilot.press(*"Coalesced: one warp, few sectors.", "escape")
+        await pilot.pause()
+        app.open_item(first.id)
+        await pilot.pause()
+        assert screen.query_one("#answer", TextArea).text == "TMA moves tiles."
+        assert screen.answer.hints_used == 1  # type: ignore[attr-defined]
+        assert "Hint 1:" in shown_text(screen.query_one("#hints", Static))
+    storage = app.services.storage
+    assert [(a.text, a.hints_used) for a in storage.answers(first.id)] == [("TMA moves tiles.", 1)]
+    assert [a.text for a in storage.answers(second.id)] == ["Coalesced: one warp, few sectors."]
 
 
 async def test_answer_is_scored_and_the_card_stored(bank: Bank) -> None:

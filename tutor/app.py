@@ -255,7 +255,7 @@ class TutorApp(App[None]):
     async def _prebuild_screens(self) -> None:
         """Compose and mount each kept screen off-stage, one at a time with the event loop free in between, so a key
         pressed meanwhile waits for one screen's build at most."""
-        for name in KEPT_SCREENS:
+        for name in (*KEPT_SCREENS, "question"):
             if self.services_error or get_current_worker().is_cancelled:
                 return
             try:
@@ -270,9 +270,16 @@ class TutorApp(App[None]):
         self.steps_done["screens_built"] = time.perf_counter() - self.started_at
 
     def _kept_screen(self, name: str) -> Screen[Any]:
-        """The kept screen `name`, made and installed on first use."""
+        """The kept screen `name`, made and installed on first use (the question screen with any question: it is
+        refilled when an item is opened)."""
         if not self.is_screen_installed(name):
-            self.install_screen(screen_class(name)(), name)
+            if name == "question":
+                from tutor.screens.question import QuestionScreen
+
+                placeholder = next(question for question in self.services.bank() if question.cuda is None)
+                self.install_screen(QuestionScreen(placeholder), name)
+            else:
+                self.install_screen(screen_class(name)(), name)
         return self.get_screen(name)
 
     def _offer_resume(self) -> None:
@@ -358,7 +365,8 @@ class TutorApp(App[None]):
         self.push_screen(name)
 
     def open_item(self, item_id: str) -> None:
-        """Open one bank item: the CUDA editor for coding problems, the answer screen for the rest."""
+        """Open one bank item: the CUDA editor for coding problems, the answer screen for the rest (one kept
+        instance, refilled for each question)."""
         question = self.services.bank().get(item_id)
         name = "cuda_problem" if question.cuda is not None else "question"
         try:
@@ -366,7 +374,22 @@ class TutorApp(App[None]):
         except ScreenNotBuilt as error:
             self.notify(str(error), severity="warning")
             return
-        self.push_screen(screen(question))  # type: ignore[arg-type]  # item screens take the question
+        if name != "question":
+            self.push_screen(screen(question))  # type: ignore[arg-type]  # item screens take the question
+            return
+        from tutor.screens.question import QuestionScreen
+
+        if self.is_screen_installed(name):
+            kept = self.get_screen(name, QuestionScreen)
+            kept.show_question(question)
+        else:
+            kept = QuestionScreen(question)
+            self.install_screen(kept, name)
+        if kept in self.screen_stack:  # already open further down: come back to it
+            while self.screen is not kept:
+                self.pop_screen()
+            return
+        self.push_screen(name)
 
     def _pop_to_home(self) -> None:
         while len(self.screen_stack) > 2:  # the default screen, then Home

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tutor.storage import Storage
 
 AUTOSAVE_SECONDS = 3.0
+WRITING_HINT = "Write your answer; it saves itself every few seconds and when you leave."
 
 
 class QuestionScreen(Screen[None]):
@@ -38,14 +39,29 @@ class QuestionScreen(Screen[None]):
 
     def __init__(self, question: Question) -> None:
         super().__init__()
+        self._scoring: Worker[None] | None = None
+        # Held here, not queried: the draft is saved once more as the screen is taken down, after its children.
+        self._editor = TextArea(id="answer", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+        self._take(question)
+
+    def _take(self, question: Question) -> None:
+        """Everything that belongs to one question; the screen is kept and reused for the next one."""
         self.question = question
         self.answer = Answer(item_id=question.id)
         self._saved_text = ""
         self._opened_at = time.monotonic()
-        self._scoring: Worker[None] | None = None
         self.last_card: ScoreCard | None = None
-        # Held here, not queried: the draft is saved once more as the screen is taken down, after its children.
-        self._editor = TextArea(id="answer", soft_wrap=True, show_line_numbers=False, tab_behavior="focus")
+
+    def show_question(self, question: Question) -> None:
+        """Reuse this screen for `question` (building a new one costs more than filling this one)."""
+        if question.id == self.question.id:
+            return
+        if self._scoring is not None and self._scoring.is_running:
+            self.action_cancel_scoring()  # its result would land on the wrong question
+        self.save_draft()
+        self._take(question)
+        if self.is_mounted:
+            self._fill()
 
     @property
     def tutor(self) -> TutorApp:
@@ -60,9 +76,7 @@ class QuestionScreen(Screen[None]):
         yield Header()
         with Vertical(id="question-body"):
             with VerticalScroll(id="prompt-pane"):
-                yield Static(Text.assemble((question.title, "bold"), (f"   {question.category.value} · "
-                             f"{question.difficulty.value} · about {question.time_budget_minutes} min", "dim")),
-                             id="question-title")
+                yield Static(id="question-title")
                 yield MarkdownText(question.prompt, id="prompt")
                 yield Static(id="hints")
             yield self._editor
@@ -70,28 +84,43 @@ class QuestionScreen(Screen[None]):
                 yield Button("Submit  ctrl+s", id="submit", variant="primary", compact=True)
                 yield Button(self._hint_button_label(), id="hint", compact=True)
                 yield Button("Cancel scoring", id="cancel", variant="warning", compact=True)
-        yield StatusLine("Write your answer; it saves itself every few seconds and when you leave.", id="status")
+        yield StatusLine(WRITING_HINT, id="status")
         yield Footer()
 
     def on_mount(self) -> None:
-        self.title = self.question.title
         self.query_one("#cancel", Button).display = False
-        draft = self.tutor.services.storage.latest_draft(self.question.id)
+        self._fill(prompt_shown=True)
+        self.set_interval(AUTOSAVE_SECONDS, self.save_draft)
+
+    def _fill(self, *, prompt_shown: bool = False) -> None:
+        """Shows the current question and its saved draft, if any."""
+        question = self.question
+        self.title = question.title
+        self.query_one("#question-title", Static).update(Text.assemble(
+            (question.title, "bold"),
+            (f"   {question.category.value} · {question.difficulty.value} · about {question.time_budget_minutes} min",
+             "dim")))
+        if not prompt_shown:
+            self.query_one("#prompt", MarkdownText).update_markdown(question.prompt)
+        self.query_one("#prompt-pane", VerticalScroll).scroll_home(animate=False)
+        draft = self.tutor.services.storage.latest_draft(question.id)
         if draft is not None:
             self.answer = draft
             self._saved_text = draft.text
-            self.query_one("#answer", TextArea).load_text(draft.text)
+        self.editor.read_only = False
+        self.editor.load_text(self._saved_text)
+        if draft is not None and self.is_current:  # not when built ahead, off-stage
             self.notify("Your draft was restored.", timeout=3)
         self._show_hints()
-        self.query_one("#answer", TextArea).focus()
-        self.set_interval(AUTOSAVE_SECONDS, self.save_draft)
+        self.query_one("#status", StatusLine).set_hint(WRITING_HINT)
+        self.editor.focus()
 
     # --- drafts ---------------------------------------------------------------------------------------------
 
     def save_draft(self) -> None:
         """Saves when the text or the hints changed since the last save; cheap enough for the UI thread."""
         text = self.editor.text
-        if text == self._saved_text and self.answer.id is not None:
+        if text == self._saved_text:  # unchanged since the last save, or since the attempt that was scored
             return
         if not text.strip() and self.answer.id is None and not self.answer.hints_used:
             return
@@ -110,6 +139,9 @@ class QuestionScreen(Screen[None]):
 
     def on_screen_suspend(self) -> None:
         self.save_draft()
+
+    def on_screen_resume(self) -> None:
+        self._opened_at = time.monotonic()  # time away from the screen is not time spent on the answer
 
     def on_unmount(self) -> None:
         self.save_draft()
@@ -167,6 +199,7 @@ class QuestionScreen(Screen[None]):
     @work(thread=True, exclusive=True, group="score", exit_on_error=False)
     def _score(self, answer: Answer) -> None:
         services = self.tutor.services
+        question = self.question  # the screen may be showing another question by the time this ends
         worker = get_current_worker()
         try:
             from rubrics.scoring import score_answer
@@ -175,7 +208,7 @@ class QuestionScreen(Screen[None]):
                                       "your answer is kept as a draft.")
             return
         try:
-            card = score_answer(self.question, answer.text, llm=services.llm(), embedder=services.embedder(),
+            card = score_answer(question, answer.text, llm=services.llm(), embedder=services.embedder(),
                                 hints_used=answer.hints_used)
         except Exception as error:
             message = getattr(error, "user_message", None) or f"{type(error).__name__}: {error}"
@@ -185,7 +218,7 @@ class QuestionScreen(Screen[None]):
             return
         submitted = services.storage.submit_answer(answer)
         services.storage.add_score_card(card, submitted.id)
-        schedule_review(services.storage, self.question.id, card.overall)
+        schedule_review(services.storage, question.id, card.overall)
         self.app.call_from_thread(self._scored, submitted, card)
 
     def _scoring_done(self) -> None:
