@@ -441,6 +441,24 @@ def _validation_problem(error: ValidationError | ValueError) -> str:
     return str(error)[:2000]
 
 
+def _json_reply_validated(schema: type[Schema], messages: list[dict[str, Any]],
+                          reply: Callable[[list[dict[str, Any]]], str]) -> Schema:
+    """`reply(messages)` is the model's text for the conversation so far. A reply that is not valid JSON for `schema`
+    is shown back to the model with the validation error, once; a second failure raises InvalidOutput."""
+    for try_number in (1, 2):
+        text = reply(messages)
+        try:
+            return schema.model_validate(_json_from_text(text))
+        except (ValidationError, ValueError) as error:
+            problem = _validation_problem(error)
+            if try_number == 2:
+                raise _invalid_twice(schema, problem) from error
+            messages = [*messages, {"role": "assistant", "content": text or "(empty)"},
+                        {"role": "user", "content": f"That JSON failed validation: {problem}. Reply again with "
+                                                    "corrected JSON only."}]
+    raise AssertionError("unreachable")
+
+
 # ---------------------------------------------------------------------------------------------------------------------
 # Anthropic
 
@@ -605,21 +623,13 @@ class AnthropicProvider:
 
     def _structured_by_json_output(self, prompt: Prompt, schema: type[Schema], cancel: CancelToken | None) -> Schema:
         output_config = {"format": {"type": "json_schema", "schema": self._sdk.transform_schema(schema)}}
-        messages: list[dict[str, Any]] = [m.model_dump() for m in prompt.messages]
-        for try_number in (1, 2):
+
+        def reply(messages: list[dict[str, Any]]) -> str:
             request = self._request(prompt, messages) | {"output_config": output_config}
             message = _retrying_call(self._retry, cancel, partial(self._create_once, request, prompt.purpose))
-            text = "".join(b.text for b in message.content if b.type == "text")
-            try:
-                return schema.model_validate(_json_from_text(text))
-            except (ValidationError, ValueError) as error:
-                problem = _validation_problem(error)
-                if try_number == 2:
-                    raise _invalid_twice(schema, problem) from error
-                messages += [{"role": "assistant", "content": text or "(empty)"},
-                             {"role": "user", "content": f"That JSON failed validation: {problem}. Reply again with "
-                                                         "corrected JSON only."}]
-        raise AssertionError("unreachable")
+            return "".join(b.text for b in message.content if b.type == "text")
+
+        return _json_reply_validated(schema, [m.model_dump() for m in prompt.messages], reply)
 
     def _create_once(self, request: dict[str, Any], purpose: str) -> Any:
         with self._failures():
@@ -817,20 +827,13 @@ class LiteLLMProvider:
             extra = {}
             messages[0]["content"] += ("\n\nReply with only a JSON object (no prose, no code fence) that matches this "
                                        f"JSON schema:\n{json.dumps(json_schema)}")
-        for try_number in (1, 2):
+
+        def reply(messages: list[dict[str, Any]]) -> str:
             response = _retrying_call(self._retry, cancel, partial(self._call, list(messages), prompt, **extra))
             self._record_usage(getattr(response, "usage", None), prompt.purpose)
-            text = response.choices[0].message.content or ""
-            try:
-                return schema.model_validate(_json_from_text(text))
-            except (ValidationError, ValueError) as error:
-                problem = _validation_problem(error)
-                if try_number == 2:
-                    raise _invalid_twice(schema, problem) from error
-                messages += [{"role": "assistant", "content": text or "(empty)"},
-                             {"role": "user", "content": f"That JSON failed validation: {problem}. Reply again with "
-                                                         "corrected JSON only."}]
-        raise AssertionError("unreachable")
+            return str(response.choices[0].message.content or "")
+
+        return _json_reply_validated(schema, messages, reply)
 
     def _supports_response_schema(self) -> bool:
         try:
