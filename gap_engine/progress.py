@@ -67,16 +67,17 @@ def progress(storage: Storage, bank: Bank, now: datetime | None = None) -> Progr
     loose_minutes = sum(answer.seconds_spent for answer in answers if answer.session_id not in sessions) / 60.0
     activity = [*(_submitted_at(answer) for answer in submitted), *(run.created_at for run in runs)]
     active = {day(moment) for moment in activity}
+    session_scores = _session_points(scores, sessions, session_minutes)
     return Progress(
         scores_over_time=scores,
-        mock_scores=_mock_scores(scores, sessions),
+        mock_scores=_mock_scores(session_scores),
         cuda_solved=_solved_counts(bank, set(first_solved)),
         streak_days=_streak(active, now.astimezone(zone).date()),
         active_days=len(active),
         minutes_spent=round(sum(session_minutes.values()) + loose_minutes, 1),
         answers_submitted=len(submitted),
         sessions_finished=sum(session.status == SessionStatus.FINISHED for session in sessions.values()),
-        session_scores=_session_points(scores, sessions, session_minutes),
+        session_scores=session_scores,
         weeks=_weeks(submitted, runs, scores, first_solved, sessions, session_minutes, day),
         judge_runs=len(runs),
         cuda_attempted=len({run.problem_id for run in runs}),
@@ -160,21 +161,11 @@ def _session_minutes(sessions: Iterable[Session], answers: list[Answer]) -> dict
     return minutes
 
 
-def _mock_scores(scores: list[ScorePoint], sessions: dict[str, Session]) -> list[ScorePoint]:
+def _mock_scores(session_scores: list[SessionPoint]) -> list[ScorePoint]:
     """One point per finished mock interview: the average of its answers; ``item_id`` carries the interview format."""
-    by_session: dict[str, list[ScorePoint]] = defaultdict(list)
-    for point in scores:
-        if point.session_id:
-            by_session[point.session_id].append(point)
-    mocks = []
-    for session_id, points in by_session.items():
-        session = sessions[session_id]
-        if session.kind != "interview" or session.status != SessionStatus.FINISHED:
-            continue
-        mocks.append(ScorePoint(when=_aware(session.finished_at or session.updated_at), item_id=session.format or "interview",
-                                overall=round(sum(p.overall for p in points) / len(points), 2), session_id=session_id,
-                                kind="interview"))
-    return sorted(mocks, key=lambda point: point.when)
+    return [ScorePoint(when=point.when, item_id=point.format or "interview", overall=point.overall,
+                       session_id=point.session_id, kind="interview")
+            for point in session_scores if point.kind == "interview" and point.status == SessionStatus.FINISHED.value]
 
 
 def _session_points(scores: list[ScorePoint], sessions: dict[str, Session], minutes: dict[str, float]) -> list[SessionPoint]:
