@@ -357,8 +357,12 @@ class TutorApp(App[None]):
         if name not in KEPT_SCREENS:
             self.push_screen(screen())
             return
+        self._bring_up(name)
+
+    def _bring_up(self, name: str) -> None:
+        """Shows the kept screen `name`: back down to it if it is in the stack, rather than stacking it twice."""
         kept = self._kept_screen(name)
-        if kept in self.screen_stack:  # further down: come back to it rather than stack it twice
+        if kept in self.screen_stack:
             while self.screen is not kept:
                 self.pop_screen()
             return
@@ -379,17 +383,9 @@ class TutorApp(App[None]):
             return
         from tutor.screens.question import QuestionScreen
 
-        if self.is_screen_installed(name):
-            kept = self.get_screen(name, QuestionScreen)
-            kept.show_question(question)
-        else:
-            kept = QuestionScreen(question)
-            self.install_screen(kept, name)
-        if kept in self.screen_stack:  # already open further down: come back to it
-            while self.screen is not kept:
-                self.pop_screen()
-            return
-        self.push_screen(name)
+        self._kept_screen(name)
+        self.get_screen(name, QuestionScreen).show_question(question)
+        self._bring_up(name)
 
     def _pop_to_home(self) -> None:
         while len(self.screen_stack) > 2:  # the default screen, then Home
