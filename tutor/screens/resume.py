@@ -126,13 +126,11 @@ class ResumeScreen(ModalScreen[None]):
         return drafts[-1].text if drafts else ""
 
     @on(OptionList.OptionHighlighted, "#sessions")
-    def _show_draft(self, event: OptionList.OptionHighlighted) -> None:
-        kind, _, ident = str(event.option.id).partition(":")
-        if kind == "session":
-            draft = self._draft_of(ident)
-        else:
-            answer = next(answer for answer in self.drafts if str(answer.id) == ident)
-            draft = answer.code or answer.text
+    def _show_draft(self) -> None:
+        selected = self._selected()
+        if selected is None:
+            return
+        draft = self._draft_of(selected.id) if isinstance(selected, Session) else selected.code or selected.text
         preview = self.query_one("#draft-preview", Static)
         if draft:
             short = draft if len(draft) < 400 else draft[:400] + "…"
