@@ -131,7 +131,7 @@ def test_interview_scorecard_report_then_kill_and_resume(terminal: Terminal) -> 
 
     # 3. Start again: the resume offer, with the draft; resuming puts the draft back in the answer box.
     terminal.start()
-    offer = terminal.wait_for("did not finish", timeout=40)
+    offer = terminal.wait_for("did not finish", DRAFT, timeout=40)  # the preview fills just after the first frame
     assert DRAFT in offer, offer
     terminal.keys("Enter")
     resumed = terminal.wait_for("Your answer", DRAFT, timeout=60)

@@ -94,6 +94,7 @@ class ResumeScreen(ModalScreen[None]):
             return
         sessions = self.query_one("#sessions", OptionList)
         sessions.highlighted = 0
+        self._show_draft()  # now, so the first frame already shows it (the highlight message comes after)
         sessions.focus()
 
     def _describe(self, session: Session) -> Text:
